@@ -1,0 +1,193 @@
+//! The image core: bytes and renditions in, encoded JPEG renditions out. Pure and synchronous.
+//!
+//! The pipeline reads the header and applies the limits before allocating, decodes (with a
+//! DCT-scaled JPEG decode when every rendition is at most half the source), resizes each
+//! rendition from the smallest buffer already made that still has twice its detail, turns it
+//! upright and encodes it.
+
+mod decode;
+mod encode;
+mod error;
+mod geometry;
+mod orient;
+mod pixels;
+mod probe;
+mod resize;
+mod spec;
+
+use std::time::{Duration, Instant};
+
+pub use decode::{DecodeSettings, decode};
+pub use encode::encode;
+pub use error::{ErrorKind, ImageError};
+pub use fast_image_resize::CpuExtensions;
+pub use geometry::{Plan, Rect, jpeg_scale_denominator, plan};
+pub use orient::Orientation;
+pub use pixels::{Layout, Pixels};
+pub use probe::{Format, Header, Limits, probe};
+pub use resize::{Resampler, supported_cpu_extensions};
+pub use spec::{DEFAULT_QUALITY, FitMode, Rendition, SpecError, parse_renditions};
+
+/// Everything that shapes a render besides the renditions.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub limits: Limits,
+    /// The colour transparent PNG pixels are flattened onto.
+    pub background: [u8; 3],
+    /// The SIMD level for decode and resize; the default is the best this CPU has.
+    pub cpu: CpuExtensions,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            background: [255, 255, 255],
+            cpu: CpuExtensions::default(),
+        }
+    }
+}
+
+/// One encoded rendition.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+}
+
+/// Wall time spent in each stage of one render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub decode: Duration,
+    /// Resampling plus turning upright.
+    pub resize: Duration,
+    pub encode: Duration,
+}
+
+/// The result of rendering one source image.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub format: Format,
+    /// The upright size of the source.
+    pub width: u32,
+    pub height: u32,
+    /// The JPEG shrink-on-load denominator used (1 = full-size decode).
+    pub decode_scale: u32,
+    /// In the order the renditions were given.
+    pub outputs: Vec<Output>,
+    pub timings: Timings,
+}
+
+/// A buffer that shows the whole source frame, at some scale, and can feed smaller renditions.
+struct FullFrame {
+    pixels: Pixels,
+    /// Buffer pixels per stored source pixel.
+    scale: f64,
+}
+
+/// Resampling from a buffer with at least this many pixels per output pixel looks the same
+/// as resampling from the full-size source.
+const MIN_CASCADE_SHRINK: f64 = 2.0;
+
+/// Renders every rendition of one source image.
+pub fn render(
+    bytes: &[u8],
+    renditions: &[Rendition],
+    options: &RenderOptions,
+) -> Result<Rendered, ImageError> {
+    let started = Instant::now();
+    let header = probe(bytes, &options.limits)?;
+    let orientation = header
+        .exif
+        .as_deref()
+        .map(Orientation::from_exif)
+        .unwrap_or_default();
+    let (width, height) = orientation.upright_size(header.width, header.height);
+    // Plans in the stored frame: resampling happens before the small outputs are turned upright.
+    let plans: Vec<Plan> = renditions
+        .iter()
+        .map(|r| {
+            let upright = plan(width, height, r);
+            if orientation.transposes() {
+                upright.transposed(header.width, header.height)
+            } else {
+                upright
+            }
+        })
+        .collect();
+    let decode_scale = match header.format {
+        Format::Jpeg if header.components != 4 => jpeg_scale_denominator(&plans),
+        _ => 1,
+    };
+    let settings = DecodeSettings {
+        simd: options.cpu != CpuExtensions::None,
+        background: options.background,
+    };
+    let source = decode(bytes, &header, decode_scale, settings)?;
+    let mut timings = Timings {
+        decode: started.elapsed(),
+        ..Timings::default()
+    };
+
+    let mut frames = vec![FullFrame {
+        scale: f64::from(source.width) / f64::from(header.width),
+        pixels: source,
+    }];
+    let mut resampler = Resampler::new(options.cpu);
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height)));
+    let mut outputs: Vec<Option<Output>> = vec![None; plans.len()];
+    for i in order {
+        let step = Instant::now();
+        let plan = plans[i];
+        let frame = pick_frame(&frames, &plan);
+        let crop = Rect {
+            left: plan.crop.left * frame.scale,
+            top: plan.crop.top * frame.scale,
+            width: plan.crop.width * frame.scale,
+            height: plan.crop.height * frame.scale,
+        };
+        let resized = resampler.resize(&frame.pixels, crop, plan.width, plan.height)?;
+        let upright = orientation.apply(&resized);
+        timings.resize += step.elapsed();
+
+        let step = Instant::now();
+        let jpeg = encode(&upright, renditions[i].quality, header.icc.as_deref())?;
+        timings.encode += step.elapsed();
+        let (out_width, out_height) = (upright.width, upright.height);
+        drop(upright);
+        if plan.crop.width == f64::from(header.width) && plan.crop.height == f64::from(header.height)
+        {
+            frames.push(FullFrame {
+                scale: f64::from(plan.width) / f64::from(header.width),
+                pixels: resized,
+            });
+        }
+        outputs[i] = Some(Output {
+            name: renditions[i].name.clone(),
+            width: out_width,
+            height: out_height,
+            jpeg,
+        });
+    }
+    Ok(Rendered {
+        format: header.format,
+        width,
+        height,
+        decode_scale,
+        outputs: outputs.into_iter().flatten().collect(),
+        timings,
+    })
+}
+
+/// The smallest full-frame buffer with enough detail for `plan`; the decoded source always has.
+fn pick_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> &'a FullFrame {
+    frames
+        .iter()
+        .skip(1)
+        .filter(|f| plan.shrink_factor() * f.scale >= MIN_CASCADE_SHRINK)
+        .min_by(|a, b| a.scale.total_cmp(&b.scale))
+        .unwrap_or(&frames[0])
+}
