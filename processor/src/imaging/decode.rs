@@ -1,5 +1,6 @@
 //! Decoding to 8-bit grey or RGB: zune-jpeg for full-size JPEG, jpeg-decoder where a DCT-scaled
-//! decode (shrink-on-load) is wanted, zune-png for PNG with alpha flattened onto a background.
+//! decode (shrink-on-load) is wanted or zune-jpeg is wrong, zune-png for PNG with alpha
+//! flattened onto a background.
 
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
@@ -32,7 +33,9 @@ pub fn decode(
     settings: DecodeSettings,
 ) -> Result<Pixels, ImageError> {
     match header.format {
-        Format::Jpeg if scale_denominator > 1 => decode_jpeg_scaled(bytes, header, scale_denominator),
+        Format::Jpeg if scale_denominator > 1 || header.non_interleaved => {
+            decode_jpeg_scaled(bytes, header, scale_denominator)
+        }
         Format::Jpeg => decode_jpeg_full(bytes, header, settings),
         Format::Png => decode_png(bytes, header, settings),
     }
@@ -73,13 +76,16 @@ fn decode_jpeg_scaled(
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
     let want = |side: u32| side.div_ceil(denominator) as u16;
-    let (width, height) = decoder
-        .scale(want(header.width), want(header.height))
-        .map_err(|e| corrupt(Format::Jpeg, e))?;
+    if denominator > 1 {
+        decoder
+            .scale(want(header.width), want(header.height))
+            .map_err(|e| corrupt(Format::Jpeg, e))?;
+    }
     let data = decoder.decode().map_err(|e| corrupt(Format::Jpeg, e))?;
     let info = decoder
         .info()
         .ok_or_else(|| ImageError::internal("decoding", "jpeg-decoder returned no image info"))?;
+    let (width, height) = (info.width, info.height);
     let layout = match info.pixel_format {
         jpeg_decoder::PixelFormat::L8 => Layout::Gray,
         jpeg_decoder::PixelFormat::RGB24 => Layout::Rgb,
@@ -96,7 +102,7 @@ fn decode_jpeg_scaled(
 fn decode_png(bytes: &[u8], header: &Header, settings: DecodeSettings) -> Result<Pixels, ImageError> {
     let options = zune_options(header, settings.simd).png_set_strip_to_8bit(true);
     let mut decoder = zune_png::PngDecoder::new_with_options(ZCursor::new(bytes), options);
-    let result = decoder.decode().map_err(|e| png_error(&e))?;
+    let result = decoder.decode().map_err(|e| corrupt(Format::Png, e))?;
     let colorspace = decoder
         .colorspace()
         .ok_or_else(|| ImageError::internal("decoding", "zune-png returned no colour space"))?;
@@ -128,26 +134,6 @@ fn decode_png(bytes: &[u8], header: &Header, settings: DecodeSettings) -> Result
         }
     };
     checked_pixels(Format::Png, width, height, layout, data)
-}
-
-/// zune-png reports a cut-off stream as a generic error whose text mentions the missing data.
-fn png_error(err: &zune_png::error::PngDecodeErrors) -> ImageError {
-    let detail = format!("{err:?}");
-    let lower = detail.to_ascii_lowercase();
-    if ["eof", "end of", "no more bytes", "not enough", "truncat"]
-        .iter()
-        .any(|needle| lower.contains(needle))
-    {
-        ImageError::Truncated {
-            format: Format::Png.name(),
-            detail,
-        }
-    } else {
-        ImageError::Corrupt {
-            format: Format::Png.name(),
-            detail,
-        }
-    }
 }
 
 /// Source-over compositing of one 8-bit channel with alpha onto an opaque background.

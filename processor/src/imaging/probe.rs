@@ -49,6 +49,9 @@ pub struct Header {
     pub height: u32,
     /// JPEG only: the number of colour components (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK).
     pub components: u8,
+    /// JPEG only: a sequential frame coded one component per scan. zune-jpeg 0.5.15 decodes
+    /// these to wrong colours without an error (zune-image issues 419/422/448).
+    pub non_interleaved: bool,
     /// The TIFF payload of the EXIF block (JPEG APP1 `Exif`, PNG `eXIf`).
     pub exif: Option<Vec<u8>>,
     /// The embedded ICC profile (JPEG APP2 chunks reassembled, PNG `iCCP` inflated).
@@ -156,7 +159,7 @@ fn be32(bytes: &[u8], at: usize) -> u32 {
 fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
     let fmt = Format::Jpeg;
     let mut at = 2;
-    let mut frame: Option<(u32, u32, u8)> = None;
+    let mut frame: Option<(u32, u32, u8, bool)> = None;
     let mut exif = None;
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
     loop {
@@ -196,7 +199,8 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
                 }
                 // Refuse a pixel flood here, before reading further or allocating anything.
                 check_dimensions(width, height, limits)?;
-                frame = Some((width, height, body[5]));
+                let progressive = marker == 0xC2;
+                frame = Some((width, height, body[5], progressive));
             }
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(unsupported(
@@ -211,8 +215,9 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
                 icc_chunks.push((body[12], &body[14..]));
             }
             0xDA => {
-                let (width, height, components) =
+                let (width, height, components, progressive) =
                     frame.ok_or_else(|| corrupt(fmt, "scan data before the frame header"))?;
+                let scan_components = body.first().copied().unwrap_or(0);
                 if !has_end_marker(&bytes[body_end..]) {
                     return Err(truncated(fmt, "no end-of-image marker after the scan data"));
                 }
@@ -224,6 +229,7 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
                     width,
                     height,
                     components,
+                    non_interleaved: !progressive && scan_components < components,
                     exif,
                     icc,
                 });
@@ -241,6 +247,22 @@ fn has_end_marker(scan_data: &[u8]) -> bool {
     scan_data.windows(2).any(|pair| pair == [0xFF, 0xD9])
 }
 
+/// Hops over the chunk headers (without reading their data) to find an intact IEND chunk.
+fn has_end_chunk(bytes: &[u8]) -> bool {
+    let mut at = PNG_MAGIC.len();
+    while at + 12 <= bytes.len() {
+        let length = be32(bytes, at) as usize;
+        if &bytes[at + 4..at + 8] == b"IEND" {
+            return true;
+        }
+        at = match at.checked_add(12 + length) {
+            Some(next) => next,
+            None => return false,
+        };
+    }
+    false
+}
+
 fn png_header(bytes: &[u8]) -> Result<Header, ImageError> {
     let fmt = Format::Png;
     // Signature (8) + IHDR chunk length (4) + type (4) + width (4) + height (4).
@@ -255,11 +277,15 @@ fn png_header(bytes: &[u8]) -> Result<Header, ImageError> {
     if width == 0 || height == 0 {
         return Err(corrupt(fmt, "zero width or height"));
     }
+    if !has_end_chunk(bytes) {
+        return Err(truncated(fmt, "the chunks stop before the IEND chunk"));
+    }
     Ok(Header {
         format: fmt,
         width,
         height,
         components: 0,
+        non_interleaved: false,
         exif: None,
         icc: None,
     })
@@ -331,6 +357,9 @@ mod tests {
         png.extend_from_slice(&100_000u32.to_be_bytes());
         png.extend_from_slice(&100_000u32.to_be_bytes());
         png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        png.extend_from_slice(&[0, 0, 0, 0]);
+        png.extend_from_slice(b"IEND");
+        png.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
         let err = probe(&png, &Limits::default()).unwrap_err();
         assert!(matches!(err, ImageError::TooWide { width: 100_000, .. }), "{err}");
     }

@@ -1,0 +1,98 @@
+//! Helpers shared by the processor's integration tests: fixtures, decoding outputs, metrics.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::PathBuf;
+
+use processor::imaging::{Layout, Pixels};
+
+pub fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Decodes a JPEG the pipeline wrote with jpeg-decoder, a decoder independent of the
+/// pipeline's zune-jpeg path, keeping grey images grey.
+pub fn decode_output(jpeg: &[u8]) -> Pixels {
+    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+    let data = decoder.decode().expect("output decodes");
+    let info = decoder.info().expect("image info");
+    let layout = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => Layout::Gray,
+        jpeg_decoder::PixelFormat::RGB24 => Layout::Rgb,
+        other => panic!("unexpected output pixel format {other:?}"),
+    };
+    Pixels {
+        width: info.width.into(),
+        height: info.height.into(),
+        layout,
+        data,
+    }
+}
+
+/// The APPn marker numbers (0xE0..=0xEF) in a JPEG's header, with each segment's first bytes.
+pub fn app_segments(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut segments = Vec::new();
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF && jpeg[at + 1] != 0xDA {
+        let marker = jpeg[at + 1];
+        let length = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if (0xE0..=0xEF).contains(&marker) {
+            let body = &jpeg[at + 4..at + 2 + length];
+            segments.push((marker, body[..body.len().min(14)].to_vec()));
+        }
+        at += 2 + length;
+    }
+    segments
+}
+
+/// Peak signal-to-noise ratio of two same-sized 8-bit buffers, in dB.
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "buffers differ in size");
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    let mse = sum / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// A photo-like test image: smooth gradients plus fine texture, deterministic.
+pub fn synthetic_photo(width: u32, height: u32) -> Pixels {
+    let mut data = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+            let texture = ((x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 23) as f32;
+            data.push((fx * 200.0 + texture) as u8);
+            data.push((fy * 180.0 + (fx * 12.0).sin() * 30.0 + 40.0) as u8);
+            data.push(((fx + fy) * 100.0 + texture * 2.0) as u8);
+        }
+    }
+    Pixels {
+        width,
+        height,
+        layout: Layout::Rgb,
+        data,
+    }
+}
+
+/// Asserts a pixel is within `tolerance` of `expected` on every channel.
+pub fn assert_colour(pixels: &Pixels, x: u32, y: u32, expected: [u8; 3], tolerance: u8, what: &str) {
+    let got = pixels.pixel(x, y);
+    let expected = &expected[..got.len()];
+    let close = got
+        .iter()
+        .zip(expected)
+        .all(|(&g, &e)| g.abs_diff(e) <= tolerance);
+    assert!(close, "{what}: pixel ({x},{y}) is {got:?}, expected about {expected:?}");
+}

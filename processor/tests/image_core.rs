@@ -1,0 +1,204 @@
+//! The image core against generated fixtures: sizes, orientation, colour, metadata, errors.
+
+mod common;
+
+use common::*;
+use processor::imaging::{
+    CpuExtensions, ErrorKind, Layout, RenderOptions, Rendition, encode, parse_renditions, render,
+};
+
+fn renditions(spec: &str) -> Vec<Rendition> {
+    parse_renditions(spec).expect("valid renditions")
+}
+
+fn render_fixture(name: &str, spec: &str) -> processor::imaging::Rendered {
+    render(&fixture(name), &renditions(spec), &RenderOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn every_exif_orientation_comes_out_upright() {
+    for orientation in 1..=8 {
+        let name = format!("orientation_{orientation}.jpg");
+        let rendered = render_fixture(&name, "o:48x48");
+        let out = decode_output(&rendered.outputs[0].jpeg);
+        assert_eq!((out.width, out.height), (48, 32), "{name}");
+        assert_colour(&out, 2, 2, [255, 0, 0], 40, &name);
+        assert_colour(&out, 45, 2, [0, 255, 0], 40, &name);
+        assert_colour(&out, 2, 29, [0, 0, 255], 40, &name);
+        assert_colour(&out, 45, 29, [255, 255, 255], 40, &name);
+    }
+}
+
+#[test]
+fn outputs_carry_no_exif_or_gps_but_keep_the_icc_profile() {
+    let rendered = render_fixture("icc_gps.jpg", "a:80x80,b:40x40:cover");
+    for output in &rendered.outputs {
+        let segments = app_segments(&output.jpeg);
+        assert!(
+            segments.iter().all(|(marker, _)| *marker != 0xE1),
+            "{}: an APP1 (EXIF/XMP) segment survived: {segments:?}",
+            output.name
+        );
+        assert!(
+            segments
+                .iter()
+                .any(|(marker, body)| *marker == 0xE2 && body.starts_with(b"ICC_PROFILE\0")),
+            "{}: the ICC profile was dropped",
+            output.name
+        );
+    }
+    let plain = render_fixture("orientation_6.jpg", "a:80x80");
+    assert!(
+        app_segments(&plain.outputs[0].jpeg)
+            .iter()
+            .all(|(marker, _)| *marker == 0xE0),
+        "only the JFIF header may remain"
+    );
+}
+
+#[test]
+fn png_icc_profiles_are_embedded_too() {
+    let rendered = render_fixture("icc.png", "a:80x80");
+    assert!(
+        app_segments(&rendered.outputs[0].jpeg)
+            .iter()
+            .any(|(marker, body)| *marker == 0xE2 && body.starts_with(b"ICC_PROFILE\0"))
+    );
+}
+
+#[test]
+fn fit_and_cover_sizes_for_every_jpeg_flavour() {
+    for name in [
+        "baseline_420.jpg",
+        "baseline_444.jpg",
+        "progressive.jpg",
+        "grayscale.jpg",
+        "icc_gps.jpg",
+    ] {
+        let rendered = render_fixture(name, "big:1000x1000,fit:80x80,square:50x50:cover:q70");
+        let sizes: Vec<(u32, u32)> = rendered
+            .outputs
+            .iter()
+            .map(|o| {
+                let pixels = decode_output(&o.jpeg);
+                assert_eq!((pixels.width, pixels.height), (o.width, o.height), "{name}");
+                (o.width, o.height)
+            })
+            .collect();
+        assert_eq!(sizes, [(160, 120), (80, 60), (50, 50)], "{name}");
+        let names: Vec<&str> = rendered.outputs.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["big", "fit", "square"]);
+    }
+}
+
+#[test]
+fn non_interleaved_baseline_sources_keep_their_colours() {
+    // The pipeline's own outputs are coded one component per scan (optimised Huffman tables),
+    // the layout zune-jpeg 0.5.15 misdecodes; feeding one back in must keep red red.
+    let first = render_fixture("orientation_1.jpg", "o:96x96");
+    let again = render(&first.outputs[0].jpeg, &renditions("o:48x48"), &RenderOptions::default())
+        .expect("re-render");
+    let out = decode_output(&again.outputs[0].jpeg);
+    assert_colour(&out, 2, 2, [255, 0, 0], 40, "red quadrant");
+    assert_colour(&out, 45, 2, [0, 255, 0], 40, "green quadrant");
+}
+
+#[test]
+fn grayscale_stays_grayscale() {
+    let rendered = render_fixture("grayscale.jpg", "a:80x80");
+    assert_eq!(decode_output(&rendered.outputs[0].jpeg).layout, Layout::Gray);
+}
+
+#[test]
+fn cmyk_is_converted_to_the_right_colours() {
+    let rendered = render_fixture("cmyk.jpg", "a:64x64");
+    let out = decode_output(&rendered.outputs[0].jpeg);
+    assert_colour(&out, 8, 16, [255, 0, 0], 40, "cyan-free magenta+yellow ink");
+    assert_colour(&out, 56, 16, [0, 0, 255], 40, "cyan+magenta ink");
+}
+
+#[test]
+fn png_alpha_is_flattened_onto_the_background() {
+    for name in ["alpha.png", "palette.png"] {
+        let out = decode_output(&render_fixture(name, "a:64x64").outputs[0].jpeg);
+        assert_colour(&out, 8, 16, [255, 0, 0], 40, name);
+        assert_colour(&out, 56, 16, [255, 255, 255], 10, name);
+        let black = RenderOptions {
+            background: [0, 0, 0],
+            ..RenderOptions::default()
+        };
+        let rendered = render(&fixture(name), &renditions("a:64x64"), &black).unwrap();
+        let out = decode_output(&rendered.outputs[0].jpeg);
+        assert_colour(&out, 56, 16, [0, 0, 0], 10, name);
+    }
+}
+
+#[test]
+fn sixteen_bit_and_grey_alpha_png_decode() {
+    let out = decode_output(&render_fixture("gray16.png", "a:40x40").outputs[0].jpeg);
+    assert_eq!((out.width, out.height), (40, 30));
+    // The ramp goes from black on the left to light grey on the right.
+    assert!(out.pixel(1, 15)[0] < 20 && out.pixel(38, 15)[0] > 200);
+    let out = decode_output(&render_fixture("gray_alpha.png", "a:40x40").outputs[0].jpeg);
+    assert_colour(&out, 5, 5, [255, 255, 255], 10, "transparent grey");
+}
+
+#[test]
+fn bad_inputs_get_the_right_error_kind() {
+    for (name, kind) in [
+        ("truncated.jpg", ErrorKind::Truncated),
+        ("truncated.png", ErrorKind::Truncated),
+        ("empty.jpg", ErrorKind::Empty),
+        ("not_an_image.jpg", ErrorKind::UnknownFormat),
+        ("pixel_flood.jpg", ErrorKind::TooLarge),
+    ] {
+        let err = render(&fixture(name), &renditions("a:80x80"), &RenderOptions::default())
+            .expect_err(name);
+        assert_eq!(err.kind(), kind, "{name}: {err}");
+        assert!(!err.is_retryable(), "{name}");
+    }
+}
+
+/// A synthetic photo encoded at high quality, as a JPEG source.
+fn synthetic_jpeg(width: u32, height: u32) -> Vec<u8> {
+    encode(&synthetic_photo(width, height), 95, None).expect("encode synthetic")
+}
+
+#[test]
+fn shrink_on_load_is_used_and_matches_a_full_decode() {
+    let source = synthetic_jpeg(1024, 768);
+    let list = renditions("a:256x256,b:64x64:cover");
+    let scaled = render(&source, &list, &RenderOptions::default()).unwrap();
+    assert_eq!(scaled.decode_scale, 4);
+    // The same renditions with one that forces a full-size decode.
+    let mut full_list = list.clone();
+    full_list.push("full:1024x1024".parse().unwrap());
+    let full = render(&source, &full_list, &RenderOptions::default()).unwrap();
+    assert_eq!(full.decode_scale, 1);
+    for (a, b) in scaled.outputs.iter().zip(&full.outputs) {
+        let (a, b) = (decode_output(&a.jpeg), decode_output(&b.jpeg));
+        let quality = psnr(&a.data, &b.data);
+        assert!(quality > 30.0, "{}x{}: {quality:.1} dB", a.width, a.height);
+    }
+}
+
+#[test]
+fn every_cpu_variant_renders_identical_bytes() {
+    let source = synthetic_jpeg(640, 480);
+    let list = renditions("a:400x400,b:120x120:cover,c:50x50");
+    let variants = processor::imaging::supported_cpu_extensions();
+    assert!(variants.contains(&CpuExtensions::None));
+    let render_with = |cpu| {
+        let options = RenderOptions {
+            cpu,
+            ..RenderOptions::default()
+        };
+        let rendered = render(&source, &list, &options).unwrap();
+        rendered.outputs.into_iter().map(|o| o.jpeg).collect::<Vec<_>>()
+    };
+    let reference = render_with(CpuExtensions::None);
+    for cpu in variants {
+        assert!(render_with(cpu) == reference, "{cpu:?} differs from the scalar code");
+    }
+}
