@@ -202,3 +202,17 @@ fn every_cpu_variant_renders_identical_bytes() {
         assert!(render_with(cpu) == reference, "{cpu:?} differs from the scalar code");
     }
 }
+
+#[test]
+fn cascades_work_for_awkward_aspect_ratios() {
+    // Renditions derived from rounded intermediate sizes must stay inside their buffers.
+    let list = renditions("a:160x160,b:80x80,c:20x20,d:30x30:cover");
+    for width in (301..340).step_by(3) {
+        for height in (171..200).step_by(7) {
+            let source = encode(&synthetic_photo(width, height), 90, None).unwrap();
+            let rendered = render(&source, &list, &RenderOptions::default())
+                .unwrap_or_else(|e| panic!("{width}x{height}: {e}"));
+            assert_eq!(rendered.outputs.len(), 4);
+        }
+    }
+}

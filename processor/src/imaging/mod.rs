@@ -83,8 +83,32 @@ pub struct Rendered {
 /// A buffer that shows the whole source frame, at some scale, and can feed smaller renditions.
 struct FullFrame {
     pixels: Pixels,
-    /// Buffer pixels per stored source pixel.
-    scale: f64,
+    /// Buffer pixels per stored source pixel, per axis: sides are rounded independently.
+    scale_x: f64,
+    scale_y: f64,
+}
+
+impl FullFrame {
+    fn new(pixels: Pixels, header: &Header) -> Self {
+        Self {
+            scale_x: f64::from(pixels.width) / f64::from(header.width),
+            scale_y: f64::from(pixels.height) / f64::from(header.height),
+            pixels,
+        }
+    }
+
+    /// `rect`, given in stored source pixels, in this buffer's pixels; clamped to the buffer
+    /// because a whole-frame crop can come out a few ULPs larger than the rounded sides.
+    fn map(&self, rect: Rect) -> Rect {
+        let left = rect.left * self.scale_x;
+        let top = rect.top * self.scale_y;
+        Rect {
+            left,
+            top,
+            width: (rect.width * self.scale_x).min(f64::from(self.pixels.width) - left),
+            height: (rect.height * self.scale_y).min(f64::from(self.pixels.height) - top),
+        }
+    }
 }
 
 /// Resampling from a buffer with at least this many pixels per output pixel looks the same
@@ -131,10 +155,7 @@ pub fn render(
         ..Timings::default()
     };
 
-    let mut frames = vec![FullFrame {
-        scale: f64::from(source.width) / f64::from(header.width),
-        pixels: source,
-    }];
+    let mut frames = vec![FullFrame::new(source, &header)];
     let mut resampler = Resampler::new(options.cpu);
     let mut order: Vec<usize> = (0..plans.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height)));
@@ -143,13 +164,7 @@ pub fn render(
         let step = Instant::now();
         let plan = plans[i];
         let frame = pick_frame(&frames, &plan);
-        let crop = Rect {
-            left: plan.crop.left * frame.scale,
-            top: plan.crop.top * frame.scale,
-            width: plan.crop.width * frame.scale,
-            height: plan.crop.height * frame.scale,
-        };
-        let resized = resampler.resize(&frame.pixels, crop, plan.width, plan.height)?;
+        let resized = resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?;
         let upright = orientation.apply(&resized);
         timings.resize += step.elapsed();
 
@@ -160,10 +175,7 @@ pub fn render(
         drop(upright);
         if plan.crop.width == f64::from(header.width) && plan.crop.height == f64::from(header.height)
         {
-            frames.push(FullFrame {
-                scale: f64::from(plan.width) / f64::from(header.width),
-                pixels: resized,
-            });
+            frames.push(FullFrame::new(resized, &header));
         }
         outputs[i] = Some(Output {
             name: renditions[i].name.clone(),
@@ -187,7 +199,7 @@ fn pick_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> &'a FullFrame {
     frames
         .iter()
         .skip(1)
-        .filter(|f| plan.shrink_factor() * f.scale >= MIN_CASCADE_SHRINK)
-        .min_by(|a, b| a.scale.total_cmp(&b.scale))
+        .filter(|f| plan.shrink_factor() * f.scale_x.min(f.scale_y) >= MIN_CASCADE_SHRINK)
+        .min_by_key(|f| f.pixels.data.len())
         .unwrap_or(&frames[0])
 }
