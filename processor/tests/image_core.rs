@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use processor::imaging::{
-    CpuExtensions, ErrorKind, Layout, RenderOptions, Rendition, encode, parse_renditions, render,
+    CpuExtensions, ErrorKind, Layout, RenderOptions, Rendition, parse_renditions, render,
 };
 
 fn renditions(spec: &str) -> Vec<Rendition> {
@@ -97,8 +97,12 @@ fn non_interleaved_baseline_sources_keep_their_colours() {
     // The pipeline's own outputs are coded one component per scan (optimised Huffman tables),
     // the layout zune-jpeg 0.5.15 misdecodes; feeding one back in must keep red red.
     let first = render_fixture("orientation_1.jpg", "o:96x96");
-    let again = render(&first.outputs[0].jpeg, &renditions("o:48x48"), &RenderOptions::default())
-        .expect("re-render");
+    let again = render(
+        &first.outputs[0].jpeg,
+        &renditions("o:48x48"),
+        &RenderOptions::default(),
+    )
+    .expect("re-render");
     let out = decode_output(&again.outputs[0].jpeg);
     assert_colour(&out, 2, 2, [255, 0, 0], 40, "red quadrant");
     assert_colour(&out, 45, 2, [0, 255, 0], 40, "green quadrant");
@@ -107,7 +111,10 @@ fn non_interleaved_baseline_sources_keep_their_colours() {
 #[test]
 fn grayscale_stays_grayscale() {
     let rendered = render_fixture("grayscale.jpg", "a:80x80");
-    assert_eq!(decode_output(&rendered.outputs[0].jpeg).layout, Layout::Gray);
+    assert_eq!(
+        decode_output(&rendered.outputs[0].jpeg).layout,
+        Layout::Gray
+    );
 }
 
 #[test]
@@ -153,8 +160,12 @@ fn bad_inputs_get_the_right_error_kind() {
         ("not_an_image.jpg", ErrorKind::UnknownFormat),
         ("pixel_flood.jpg", ErrorKind::TooLarge),
     ] {
-        let err = render(&fixture(name), &renditions("a:80x80"), &RenderOptions::default())
-            .expect_err(name);
+        let err = render(
+            &fixture(name),
+            &renditions("a:80x80"),
+            &RenderOptions::default(),
+        )
+        .expect_err(name);
         assert_eq!(err.kind(), kind, "{name}: {err}");
         assert!(!err.is_retryable(), "{name}");
     }
@@ -162,7 +173,7 @@ fn bad_inputs_get_the_right_error_kind() {
 
 /// A synthetic photo encoded at high quality, as a JPEG source.
 fn synthetic_jpeg(width: u32, height: u32) -> Vec<u8> {
-    encode(&synthetic_photo(width, height), 95, None).expect("encode synthetic")
+    processor::sample::photo_jpeg(width, height, 1, 95).expect("encode synthetic")
 }
 
 #[test]
@@ -195,11 +206,18 @@ fn every_cpu_variant_renders_identical_bytes() {
             ..RenderOptions::default()
         };
         let rendered = render(&source, &list, &options).unwrap();
-        rendered.outputs.into_iter().map(|o| o.jpeg).collect::<Vec<_>>()
+        rendered
+            .outputs
+            .into_iter()
+            .map(|o| o.jpeg)
+            .collect::<Vec<_>>()
     };
     let reference = render_with(CpuExtensions::None);
     for cpu in variants {
-        assert!(render_with(cpu) == reference, "{cpu:?} differs from the scalar code");
+        assert!(
+            render_with(cpu) == reference,
+            "{cpu:?} differs from the scalar code"
+        );
     }
 }
 
@@ -209,7 +227,7 @@ fn cascades_work_for_awkward_aspect_ratios() {
     let list = renditions("a:160x160,b:80x80,c:20x20,d:30x30:cover");
     for width in (301..340).step_by(3) {
         for height in (171..200).step_by(7) {
-            let source = encode(&synthetic_photo(width, height), 90, None).unwrap();
+            let source = synthetic_jpeg(width, height);
             let rendered = render(&source, &list, &RenderOptions::default())
                 .unwrap_or_else(|e| panic!("{width}x{height}: {e}"));
             assert_eq!(rendered.outputs.len(), 4);

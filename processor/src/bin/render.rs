@@ -83,7 +83,8 @@ fn render_file(
 ) -> Result<serde_json::Value, (&'static str, String)> {
     let io_error = |e: std::io::Error| ("io", e.to_string());
     let bytes = std::fs::read(file).map_err(io_error)?;
-    let rendered = render(&bytes, renditions, options).map_err(|e| (e.kind().as_str(), e.to_string()))?;
+    let rendered =
+        render(&bytes, renditions, options).map_err(|e| (e.kind().as_str(), e.to_string()))?;
     let stem = file.file_stem().unwrap_or(file.as_os_str());
     let dir = out.join(stem);
     std::fs::create_dir_all(&dir).map_err(io_error)?;

@@ -99,7 +99,11 @@ fn decode_jpeg_scaled(
     checked_pixels(Format::Jpeg, width.into(), height.into(), layout, data)
 }
 
-fn decode_png(bytes: &[u8], header: &Header, settings: DecodeSettings) -> Result<Pixels, ImageError> {
+fn decode_png(
+    bytes: &[u8],
+    header: &Header,
+    settings: DecodeSettings,
+) -> Result<Pixels, ImageError> {
     let options = zune_options(header, settings.simd).png_set_strip_to_8bit(true);
     let mut decoder = zune_png::PngDecoder::new_with_options(ZCursor::new(bytes), options);
     let result = decoder.decode().map_err(|e| corrupt(Format::Png, e))?;

@@ -54,7 +54,10 @@ fn centred(width: u32, height: u32, crop_width: f64, crop_height: f64) -> Rect {
 /// Plans one rendition of an upright `width` x `height` source. Never upscales.
 pub fn plan(width: u32, height: u32, rendition: &Rendition) -> Plan {
     let (w, h) = (f64::from(width), f64::from(height));
-    let (box_w, box_h) = (f64::from(rendition.max_width), f64::from(rendition.max_height));
+    let (box_w, box_h) = (
+        f64::from(rendition.max_width),
+        f64::from(rendition.max_height),
+    );
     match rendition.mode {
         FitMode::Fit => {
             let scale = (box_w / w).min(box_h / h).min(1.0);
@@ -108,7 +111,15 @@ mod tests {
     fn fit_keeps_aspect_and_never_upscales() {
         let p = plan(4000, 3000, &rendition("l:1600x1600"));
         assert_eq!((p.width, p.height), (1600, 1200));
-        assert_eq!(p.crop, Rect { left: 0.0, top: 0.0, width: 4000.0, height: 3000.0 });
+        assert_eq!(
+            p.crop,
+            Rect {
+                left: 0.0,
+                top: 0.0,
+                width: 4000.0,
+                height: 3000.0
+            }
+        );
         let p = plan(300, 200, &rendition("l:1600x1600"));
         assert_eq!((p.width, p.height), (300, 200));
         let p = plan(1000, 10, &rendition("l:200x200"));
@@ -119,21 +130,40 @@ mod tests {
     fn cover_fills_the_box_with_a_centred_crop() {
         let p = plan(4000, 3000, &rendition("t:200x200:cover"));
         assert_eq!((p.width, p.height), (200, 200));
-        assert_eq!(p.crop, Rect { left: 500.0, top: 0.0, width: 3000.0, height: 3000.0 });
+        assert_eq!(
+            p.crop,
+            Rect {
+                left: 500.0,
+                top: 0.0,
+                width: 3000.0,
+                height: 3000.0
+            }
+        );
     }
 
     #[test]
     fn cover_of_a_small_source_crops_without_upscaling() {
         let p = plan(300, 100, &rendition("t:200x200:cover"));
         assert_eq!((p.width, p.height), (200, 100));
-        assert_eq!(p.crop, Rect { left: 50.0, top: 0.0, width: 200.0, height: 100.0 });
+        assert_eq!(
+            p.crop,
+            Rect {
+                left: 50.0,
+                top: 0.0,
+                width: 200.0,
+                height: 100.0
+            }
+        );
     }
 
     #[test]
     fn transposing_swaps_sizes_and_crop_axes() {
         let upright = plan(3000, 4000, &rendition("t:200x100:cover"));
         let stored = upright.transposed(4000, 3000);
-        assert_eq!((stored.width, stored.height), (upright.height, upright.width));
+        assert_eq!(
+            (stored.width, stored.height),
+            (upright.height, upright.width)
+        );
         assert_eq!(stored.crop.width, upright.crop.height);
         assert_eq!(stored.crop.left, (4000.0 - stored.crop.width) / 2.0);
     }

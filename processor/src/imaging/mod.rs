@@ -36,6 +36,9 @@ pub struct RenderOptions {
     pub background: [u8; 3],
     /// The SIMD level for decode and resize; the default is the best this CPU has.
     pub cpu: CpuExtensions,
+    /// Decode JPEGs at 1/2, 1/4 or 1/8 size in the DCT domain when every rendition still gets
+    /// a source pixel per output pixel. Off always decodes at full size.
+    pub shrink_on_load: bool,
 }
 
 impl Default for RenderOptions {
@@ -44,6 +47,7 @@ impl Default for RenderOptions {
             limits: Limits::default(),
             background: [255, 255, 255],
             cpu: CpuExtensions::default(),
+            shrink_on_load: true,
         }
     }
 }
@@ -142,7 +146,9 @@ pub fn render(
         })
         .collect();
     let decode_scale = match header.format {
-        Format::Jpeg if header.components != 4 => jpeg_scale_denominator(&plans),
+        Format::Jpeg if options.shrink_on_load && header.components != 4 => {
+            jpeg_scale_denominator(&plans)
+        }
         _ => 1,
     };
     let settings = DecodeSettings {
@@ -158,13 +164,16 @@ pub fn render(
     let mut frames = vec![FullFrame::new(source, &header)];
     let mut resampler = Resampler::new(options.cpu);
     let mut order: Vec<usize> = (0..plans.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height)));
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height))
+    });
     let mut outputs: Vec<Option<Output>> = vec![None; plans.len()];
     for i in order {
         let step = Instant::now();
         let plan = plans[i];
         let frame = pick_frame(&frames, &plan);
-        let resized = resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?;
+        let resized =
+            resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?;
         let upright = orientation.apply(&resized);
         timings.resize += step.elapsed();
 
@@ -173,7 +182,8 @@ pub fn render(
         timings.encode += step.elapsed();
         let (out_width, out_height) = (upright.width, upright.height);
         drop(upright);
-        if plan.crop.width == f64::from(header.width) && plan.crop.height == f64::from(header.height)
+        if plan.crop.width == f64::from(header.width)
+            && plan.crop.height == f64::from(header.height)
         {
             frames.push(FullFrame::new(resized, &header));
         }

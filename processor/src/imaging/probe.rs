@@ -178,7 +178,10 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
         let body_start = at + 4;
         let body_end = at + 2 + length;
         if length < 2 {
-            return Err(corrupt(fmt, format!("a segment at byte {at} has length {length}")));
+            return Err(corrupt(
+                fmt,
+                format!("a segment at byte {at} has length {length}"),
+            ));
         }
         if body_end > bytes.len() {
             return Err(truncated(fmt, "the file ends inside a header segment"));
@@ -205,7 +208,9 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(unsupported(
                     fmt,
-                    format!("lossless, hierarchical or arithmetic-coded frames (SOF marker 0x{marker:02X})"),
+                    format!(
+                        "lossless, hierarchical or arithmetic-coded frames (SOF marker 0x{marker:02X})"
+                    ),
                 ));
             }
             0xE1 if body.starts_with(b"Exif\0\0") && exif.is_none() => {
@@ -222,8 +227,13 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
                     return Err(truncated(fmt, "no end-of-image marker after the scan data"));
                 }
                 icc_chunks.sort_by_key(|(sequence, _)| *sequence);
-                let icc = (!icc_chunks.is_empty())
-                    .then(|| icc_chunks.iter().flat_map(|(_, data)| *data).copied().collect());
+                let icc = (!icc_chunks.is_empty()).then(|| {
+                    icc_chunks
+                        .iter()
+                        .flat_map(|(_, data)| *data)
+                        .copied()
+                        .collect()
+                });
                 return Ok(Header {
                     format: fmt,
                     width,
@@ -313,7 +323,13 @@ mod tests {
         };
         let err = probe(&jpeg_claiming(64000, 64000), &limits).unwrap_err();
         assert!(
-            matches!(err, ImageError::TooManyPixels { pixels: 4_096_000_000, .. }),
+            matches!(
+                err,
+                ImageError::TooManyPixels {
+                    pixels: 4_096_000_000,
+                    ..
+                }
+            ),
             "{err}"
         );
     }
@@ -321,7 +337,10 @@ mod tests {
     #[test]
     fn width_and_byte_limits_apply() {
         let err = probe(&jpeg_claiming(30000, 10), &Limits::default()).unwrap_err();
-        assert!(matches!(err, ImageError::TooWide { width: 30000, .. }), "{err}");
+        assert!(
+            matches!(err, ImageError::TooWide { width: 30000, .. }),
+            "{err}"
+        );
         let limits = Limits {
             max_bytes: 10,
             ..Limits::default()
@@ -342,7 +361,10 @@ mod tests {
 
     #[test]
     fn unknown_and_empty_inputs() {
-        assert!(matches!(probe(b"", &Limits::default()), Err(ImageError::Empty)));
+        assert!(matches!(
+            probe(b"", &Limits::default()),
+            Err(ImageError::Empty)
+        ));
         assert!(matches!(
             probe(b"GIF89a....", &Limits::default()),
             Err(ImageError::UnknownFormat)
@@ -361,6 +383,9 @@ mod tests {
         png.extend_from_slice(b"IEND");
         png.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
         let err = probe(&png, &Limits::default()).unwrap_err();
-        assert!(matches!(err, ImageError::TooWide { width: 100_000, .. }), "{err}");
+        assert!(
+            matches!(err, ImageError::TooWide { width: 100_000, .. }),
+            "{err}"
+        );
     }
 }

@@ -24,7 +24,9 @@ pub fn supported_cpu_extensions() -> Vec<CpuExtensions> {
         CpuExtensions::Neon,
         CpuExtensions::None,
     ];
-    all.into_iter().filter(CpuExtensions::is_supported).collect()
+    all.into_iter()
+        .filter(CpuExtensions::is_supported)
+        .collect()
 }
 
 impl Resampler {

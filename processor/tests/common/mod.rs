@@ -66,33 +66,23 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     }
 }
 
-/// A photo-like test image: smooth gradients plus fine texture, deterministic.
-pub fn synthetic_photo(width: u32, height: u32) -> Pixels {
-    let mut data = Vec::with_capacity((width * height * 3) as usize);
-    for y in 0..height {
-        for x in 0..width {
-            let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
-            let texture = ((x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 23) as f32;
-            data.push((fx * 200.0 + texture) as u8);
-            data.push((fy * 180.0 + (fx * 12.0).sin() * 30.0 + 40.0) as u8);
-            data.push(((fx + fy) * 100.0 + texture * 2.0) as u8);
-        }
-    }
-    Pixels {
-        width,
-        height,
-        layout: Layout::Rgb,
-        data,
-    }
-}
-
 /// Asserts a pixel is within `tolerance` of `expected` on every channel.
-pub fn assert_colour(pixels: &Pixels, x: u32, y: u32, expected: [u8; 3], tolerance: u8, what: &str) {
+pub fn assert_colour(
+    pixels: &Pixels,
+    x: u32,
+    y: u32,
+    expected: [u8; 3],
+    tolerance: u8,
+    what: &str,
+) {
     let got = pixels.pixel(x, y);
     let expected = &expected[..got.len()];
     let close = got
         .iter()
         .zip(expected)
         .all(|(&g, &e)| g.abs_diff(e) <= tolerance);
-    assert!(close, "{what}: pixel ({x},{y}) is {got:?}, expected about {expected:?}");
+    assert!(
+        close,
+        "{what}: pixel ({x},{y}) is {got:?}, expected about {expected:?}"
+    );
 }

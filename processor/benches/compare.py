@@ -1,0 +1,177 @@
+"""Compares `render` with Pillow and libvips doing the same job on the same photos, one core each.
+
+Job: JPEG q80 renditions fitting 1600, 800 and 200 px. Prints ms per image (median), MP/s, the
+ratios, PSNR of the 800 px rendition against a lossless reference, and render's peak memory.
+Run by `make bench` (which installs Pillow and pyvips-binary into a venv); CORPUS=dir picks the
+photos, otherwise photo-like images are generated.
+"""
+
+import argparse
+import io
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("VIPS_CONCURRENCY", "1")  # one core each: libvips threads otherwise
+
+import pyvips  # noqa: E402
+from PIL import Image, ImageChops, ImageFilter  # noqa: E402
+
+BOXES = (1600, 800, 200)
+QUALITY = 80
+JOB = ",".join(f"{name}:{box}x{box}:q{QUALITY}" for name, box in zip(("large", "medium", "thumb"), BOXES))
+
+
+def fit(size, box):
+    width, height = size
+    scale = min(box / width, box / height, 1.0)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def jpeg_bytes(image):
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=QUALITY)
+    return out.getvalue()
+
+
+def pillow_seed(data):
+    """As the seed Lambda does it: full decode, each rendition resized from the full image."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return [jpeg_bytes(image.resize(fit(image.size, box), Image.LANCZOS)) for box in BOXES]
+
+
+def pillow_draft(data):
+    """Pillow at its best: JPEG shrink-on-load (draft) and each rendition from the previous."""
+    image = Image.open(io.BytesIO(data))
+    full = image.size
+    image.draft("RGB", fit(full, BOXES[0]))
+    outputs = []
+    for box in BOXES:
+        image = image.resize(fit(full, box), Image.LANCZOS)
+        outputs.append(jpeg_bytes(image))
+    return outputs
+
+
+def vips_cascade(data):
+    """libvips thumbnail (shrink-on-load) to the largest size, then each from the previous."""
+    # Materialised once: the later renditions read it again, which a sequential load forbids.
+    image = pyvips.Image.thumbnail_buffer(data, BOXES[0]).copy_memory()
+    outputs = [image.jpegsave_buffer(Q=QUALITY)]
+    for box in BOXES[1:]:
+        image = image.thumbnail_image(box).copy_memory()
+        outputs.append(image.jpegsave_buffer(Q=QUALITY))
+    return outputs
+
+
+def timed(function, data, repeat):
+    times, outputs = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        outputs = function(data)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), outputs
+
+
+def run_render(render, path, repeat, out_dir):
+    """Median in-process ms over `repeat` renders of one file, its outputs, and the peak RSS
+    (KiB) of rendering it once. The peak comes from GNU time: a child forked from this large
+    Python process would report the parent's memory as its own."""
+    command = [render, "-r", JOB, "--out", str(out_dir)]
+    stdout = subprocess.run(command + [str(path)] * repeat, stdout=subprocess.PIPE, text=True, check=True).stdout
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    outputs = [Path(r["path"]).read_bytes() for r in lines[-1]["renditions"]]
+    peak_kib = None
+    if Path("/usr/bin/time").exists():
+        timed_run = subprocess.run(["/usr/bin/time", "-f", "%M"] + command + [str(path)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+        peak_kib = int(timed_run.stderr.strip().splitlines()[-1])
+    return statistics.median(line["ms"]["total"] for line in lines), outputs, peak_kib
+
+
+def psnr(a, b):
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    squares = sum(count * (value % 256) ** 2 for value, count in enumerate(diff.histogram()))
+    mse = squares / (a.size[0] * a.size[1] * 3)
+    return float("inf") if mse == 0 else 10 * math.log10(255 * 255 / mse)
+
+
+def reference_800(data):
+    """Lossless reference: full decode, one LANCZOS resize, no JPEG round trip."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.resize(fit(image.size, BOXES[1]), Image.LANCZOS)
+
+
+def generated_corpus(folder):
+    """Photo-like JPEGs (gradients, shapes, blur, sensor noise) at 12 MP and 2.5 MP."""
+    paths = []
+    for name, size in (("gen_12mp_4000x3000", (4000, 3000)), ("gen_2mp_1920x1280", (1920, 1280))):
+        base = Image.radial_gradient("L").resize(size)
+        sky = Image.linear_gradient("L").resize(size)
+        noise = Image.effect_noise(size, 24)
+        scene = Image.merge("RGB", (sky, base, ImageChops.add(sky, noise, 2.0)))
+        scene = scene.filter(ImageFilter.GaussianBlur(2))
+        scene = ImageChops.add(scene, Image.merge("RGB", (noise, noise, noise)), 3.0, -40)
+        path = Path(folder) / f"{name}.jpg"
+        scene.save(path, "JPEG", quality=92)
+        paths.append(path)
+    return paths
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render", required=True, help="the release render binary")
+    parser.add_argument("--corpus", help="a folder of JPEG photos (default: generated)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cpu", type=int, default=0, help="the core everything is pinned to")
+    parser.add_argument("--json", help="also write the rows here")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {args.cpu})  # children (render) inherit the pinning
+
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.corpus:
+            photos = sorted(p for p in Path(args.corpus).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+        else:
+            photos = generated_corpus(scratch)
+        print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}, Pillow {Image.__version__}, "
+              f"one core (cpu {args.cpu}), median of {args.repeat}; job: {JOB}")
+        header = ("photo", "MP", "ours ms", "MP/s", "vips ms", "pillow ms", "seed ms",
+                  "vips/ours", "seed/ours", "PSNR ours", "PSNR pillow", "PSNR vips", "peak MiB")
+        print(" | ".join(header))
+        rows = []
+        for path in photos:
+            data = path.read_bytes()
+            with Image.open(path) as image:
+                megapixels = image.size[0] * image.size[1] / 1e6
+            ours_ms, ours, peak_kib = run_render(args.render, path, args.repeat, scratch)
+            vips_ms, vips = timed(vips_cascade, data, args.repeat)
+            draft_ms, _ = timed(pillow_draft, data, args.repeat)
+            seed_ms, seed = timed(pillow_seed, data, max(1, args.repeat // 2))
+            reference = reference_800(data)
+            quality = [psnr(reference, Image.open(io.BytesIO(out[1]))) for out in (ours, seed, vips)]
+            row = {
+                "photo": path.stem, "megapixels": round(megapixels, 1),
+                "ours_ms": round(ours_ms, 1), "megapixels_per_second": round(megapixels / ours_ms * 1000, 1),
+                "vips_ms": round(vips_ms, 1), "pillow_draft_ms": round(draft_ms, 1), "pillow_seed_ms": round(seed_ms, 1),
+                "vips_over_ours": round(vips_ms / ours_ms, 2), "seed_over_ours": round(seed_ms / ours_ms, 2),
+                "psnr_ours_db": round(quality[0], 2), "psnr_pillow_db": round(quality[1], 2), "psnr_vips_db": round(quality[2], 2),
+                "peak_mib": round(peak_kib / 1024, 1) if peak_kib else "n/a",
+            }
+            rows.append(row)
+            print(" | ".join(str(value) for value in row.values()), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+    slower = [r["photo"] for r in rows if r["vips_over_ours"] < 1]
+    print("slower than libvips on: " + (", ".join(slower) if slower else "none"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
