@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use processor::config::parse_hex_colour;
 use processor::imaging::{Limits, RenderOptions, Rendition, parse_renditions, render};
 use serde_json::json;
 
@@ -27,20 +28,11 @@ struct Args {
     #[arg(long, default_value_t = Limits::default().max_bytes)]
     max_bytes: usize,
     /// The colour transparent pixels are flattened onto, as RRGGBB.
-    #[arg(long, default_value = "ffffff", value_parser = parse_colour)]
+    #[arg(long, default_value = "ffffff", value_parser = parse_hex_colour)]
     background: [u8; 3],
     /// The images to render.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-}
-
-fn parse_colour(text: &str) -> Result<[u8; 3], String> {
-    let hex = text.trim_start_matches('#');
-    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("x"), 16);
-    match (hex.len(), channel(0), channel(2), channel(4)) {
-        (6, Ok(r), Ok(g), Ok(b)) => Ok([r, g, b]),
-        _ => Err(format!("`{text}` is not a colour like ff8800")),
-    }
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,227 @@
+//! The processor's configuration: read from environment variables once, at cold start, and
+//! validated there so a bad value stops the function with a clear message.
+
+use std::time::Duration;
+
+use crate::imaging::{Limits, RenderOptions, Rendition, parse_renditions};
+
+/// The renditions made when `RENDITIONS` is not set.
+pub const DEFAULT_RENDITIONS: &str =
+    "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80";
+
+/// What happens to a message whose image can never be rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnReject {
+    /// Write a rejection record and acknowledge the message (default).
+    Record,
+    /// Report the message failed, so after `maxReceiveCount` receives it lands in the DLQ.
+    DeadLetter,
+}
+
+/// Everything the processor needs to know, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub renditions: Vec<Rendition>,
+    /// Where renditions and rejection records go; `None` means the source object's bucket.
+    pub output_bucket: Option<String>,
+    pub input_prefix: String,
+    pub output_prefix: String,
+    pub rejected_prefix: String,
+    pub render: RenderOptions,
+    pub cache_control: String,
+    pub on_reject: OnReject,
+    /// How many images are decoded and resized at once; sized to the vCPUs by default.
+    pub cpu_workers: usize,
+    /// How many messages are in flight at once (S3 transfers overlap with CPU work).
+    pub messages_in_flight: usize,
+    /// No new message is started with less time than this left before the deadline.
+    pub time_per_message: Duration,
+}
+
+/// A configuration value that cannot be used; names the variable and what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {name}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Lambda gives one vCPU per 1,769 MB of memory, up to six.
+pub fn vcpus_for_memory_mb(memory_mb: u64) -> usize {
+    memory_mb.div_ceil(1769).clamp(1, 6) as usize
+}
+
+impl Config {
+    /// Reads the configuration through `var` (`std::env::var` in the function, a map in tests).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| -> (&'static str, String) {
+            (
+                name,
+                var(name)
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| default.to_owned()),
+            )
+        };
+        let fail = |(name, value): (&'static str, String), reason: String| ConfigError {
+            name,
+            value,
+            reason,
+        };
+        let number = |entry: (&'static str, String)| -> Result<u64, ConfigError> {
+            entry
+                .1
+                .parse::<u64>()
+                .map_err(|e| fail(entry.clone(), format!("not a whole number: {e}")))
+        };
+
+        let renditions_var = get("RENDITIONS", DEFAULT_RENDITIONS);
+        let renditions = parse_renditions(&renditions_var.1)
+            .map_err(|e| fail(renditions_var.clone(), e.to_string()))?;
+
+        let input_prefix = get("INPUT_PREFIX", "uploads/");
+        let output_prefix = get("OUTPUT_PREFIX", "processed/");
+        let rejected_prefix = get("REJECTED_PREFIX", "rejected/");
+        for (a, b) in [
+            (&output_prefix, &input_prefix),
+            (&rejected_prefix, &input_prefix),
+            (&rejected_prefix, &output_prefix),
+        ] {
+            if a.1.starts_with(&b.1) || b.1.starts_with(&a.1) {
+                return Err(fail(
+                    a.clone(),
+                    format!(
+                        "overlaps {}={:?}; give inputs, outputs and rejections disjoint prefixes so outputs never trigger processing",
+                        b.0, b.1
+                    ),
+                ));
+            }
+        }
+
+        let defaults = Limits::default();
+        let max_pixels = number(get("MAX_PIXELS", &defaults.max_pixels.to_string()))?;
+        let max_bytes = number(get("MAX_BYTES", &defaults.max_bytes.to_string()))?;
+        let max_side = number(get("MAX_SIDE", &defaults.max_width.to_string()))?;
+        let background_var = get("BACKGROUND", "ffffff");
+        let background = parse_hex_colour(&background_var.1)
+            .map_err(|reason| fail(background_var.clone(), reason))?;
+
+        let on_reject_var = get("ON_REJECT", "record");
+        let on_reject = match on_reject_var.1.as_str() {
+            "record" => OnReject::Record,
+            "dlq" => OnReject::DeadLetter,
+            _ => return Err(fail(on_reject_var, "expected `record` or `dlq`".to_owned())),
+        };
+
+        let memory = number(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769"))?;
+        let available = std::thread::available_parallelism().map_or(1, usize::from);
+        let default_workers = vcpus_for_memory_mb(memory).min(available);
+        let cpu_workers = number(get("CPU_WORKERS", &default_workers.to_string()))?;
+        if !(1..=64).contains(&cpu_workers) {
+            return Err(fail(
+                ("CPU_WORKERS", cpu_workers.to_string()),
+                "must be 1 to 64".to_owned(),
+            ));
+        }
+        let in_flight = number(get("MESSAGES_IN_FLIGHT", &(cpu_workers * 3).to_string()))?;
+        if !(1..=100).contains(&in_flight) {
+            return Err(fail(
+                ("MESSAGES_IN_FLIGHT", in_flight.to_string()),
+                "must be 1 to 100".to_owned(),
+            ));
+        }
+        let time_per_message = number(get("TIME_PER_MESSAGE_MS", "3000"))?;
+
+        Ok(Config {
+            renditions,
+            output_bucket: var("OUTPUT_BUCKET").filter(|b| !b.is_empty()),
+            input_prefix: input_prefix.1,
+            output_prefix: output_prefix.1,
+            rejected_prefix: rejected_prefix.1,
+            render: RenderOptions {
+                limits: Limits {
+                    max_pixels,
+                    max_width: u32::try_from(max_side).unwrap_or(u32::MAX),
+                    max_height: u32::try_from(max_side).unwrap_or(u32::MAX),
+                    max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+                },
+                background,
+                ..RenderOptions::default()
+            },
+            cache_control: get("CACHE_CONTROL", "public, max-age=86400").1,
+            on_reject,
+            cpu_workers: cpu_workers as usize,
+            messages_in_flight: in_flight as usize,
+            time_per_message: Duration::from_millis(time_per_message),
+        })
+    }
+}
+
+/// Parses `RRGGBB` (with or without `#`).
+pub fn parse_hex_colour(text: &str) -> Result<[u8; 3], String> {
+    let hex = text.trim_start_matches('#');
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    match (hex.len(), channel(0), channel(2), channel(4)) {
+        (6, Some(r), Some(g), Some(b)) => Ok([r, g, b]),
+        _ => Err(format!("`{text}` is not a colour like ff8800")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_env(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_usable() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.renditions.len(), 3);
+        assert_eq!(
+            (
+                c.input_prefix.as_str(),
+                c.output_prefix.as_str(),
+                c.rejected_prefix.as_str()
+            ),
+            ("uploads/", "processed/", "rejected/")
+        );
+        assert_eq!(c.output_bucket, None);
+        assert_eq!(c.render.limits.max_pixels, 50_000_000);
+        assert_eq!(c.on_reject, OnReject::Record);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (vars, name) in [
+            (vec![("RENDITIONS", "thumb:0x1")], "RENDITIONS"),
+            (vec![("MAX_PIXELS", "lots")], "MAX_PIXELS"),
+            (vec![("OUTPUT_PREFIX", "uploads/out/")], "OUTPUT_PREFIX"),
+            (vec![("REJECTED_PREFIX", "processed/")], "REJECTED_PREFIX"),
+            (vec![("ON_REJECT", "drop")], "ON_REJECT"),
+            (vec![("BACKGROUND", "white")], "BACKGROUND"),
+            (vec![("CPU_WORKERS", "0")], "CPU_WORKERS"),
+        ] {
+            let err = config(&vars).expect_err(name);
+            assert_eq!(err.name, name, "{err}");
+        }
+    }
+
+    #[test]
+    fn vcpus_follow_lambda_memory() {
+        assert_eq!(vcpus_for_memory_mb(128), 1);
+        assert_eq!(vcpus_for_memory_mb(1769), 1);
+        assert_eq!(vcpus_for_memory_mb(1770), 2);
+        assert_eq!(vcpus_for_memory_mb(10240), 6);
+    }
+}
