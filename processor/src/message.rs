@@ -59,7 +59,7 @@ struct Envelope {
 /// The parts of an S3 event record the pipeline uses.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct S3Record {
+struct S3Record {
     #[serde(default)]
     event_name: Option<String>,
     #[serde(default)]
@@ -108,7 +108,7 @@ pub fn parse_body(body: &str) -> Result<Request, MessageError> {
 }
 
 /// Turns S3 event records into jobs, keeping only `ObjectCreated:*` records.
-pub fn jobs_from_records(records: Vec<S3Record>) -> Result<Request, MessageError> {
+fn jobs_from_records(records: Vec<S3Record>) -> Result<Request, MessageError> {
     let mut jobs = Vec::with_capacity(records.len());
     for (index, record) in records.into_iter().enumerate() {
         let created = record
@@ -143,9 +143,9 @@ pub fn jobs_from_records(records: Vec<S3Record>) -> Result<Request, MessageError
 }
 
 /// Parses the S3 event a Lambda receives directly (the trigger), as leniently as SQS bodies.
-pub fn parse_s3_event(payload: &str) -> Result<Request, MessageError> {
+pub fn parse_s3_event(payload: serde_json::Value) -> Result<Request, MessageError> {
     let envelope: Envelope =
-        serde_json::from_str(payload).map_err(|e| MessageError::NotJson(e.to_string()))?;
+        serde_json::from_value(payload).map_err(|e| MessageError::NotJson(e.to_string()))?;
     jobs_from_records(envelope.records.ok_or(MessageError::UnknownShape)?)
 }
 

@@ -1,0 +1,212 @@
+//! The trigger against a fake queue that can fail entries or whole calls.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use processor::message::{Job, Request, parse_body};
+use trigger::{Entry, JobQueue, QueueError, TriggerConfig, TriggerError, handle_event};
+
+/// Records every call; fails entries whose body contains a marker, a set number of times.
+#[derive(Debug, Default)]
+struct FakeQueue {
+    calls: Mutex<Vec<Vec<Entry>>>,
+    /// body substring -> how many more times entries containing it fail
+    failures: Mutex<HashMap<String, u32>>,
+    failing_calls: Mutex<u32>,
+}
+
+impl FakeQueue {
+    fn failing(marker: &str, times: u32) -> Self {
+        let queue = Self::default();
+        queue
+            .failures
+            .lock()
+            .unwrap()
+            .insert(marker.to_owned(), times);
+        queue
+    }
+
+    fn delivered_keys(&self) -> Vec<String> {
+        let calls = self.calls.lock().unwrap();
+        let failures = self.failures.lock().unwrap();
+        let mut keys: Vec<String> = calls
+            .iter()
+            .flatten()
+            .filter_map(|e| match parse_body(&e.body) {
+                Ok(Request::Jobs(jobs)) => Some(jobs[0].key.clone()),
+                _ => None,
+            })
+            .filter(|k| {
+                !failures
+                    .iter()
+                    .any(|(marker, left)| *left > 0 && k.contains(marker.as_str()))
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+impl JobQueue for FakeQueue {
+    async fn send_batch(&self, entries: &[Entry]) -> Result<Vec<String>, QueueError> {
+        assert!(
+            entries.len() <= trigger::MAX_BATCH,
+            "SQS takes at most 10 entries"
+        );
+        self.calls.lock().unwrap().push(entries.to_vec());
+        {
+            let mut failing_calls = self.failing_calls.lock().unwrap();
+            if *failing_calls > 0 {
+                *failing_calls -= 1;
+                return Err(QueueError("throttled".to_owned()));
+            }
+        }
+        let mut failures = self.failures.lock().unwrap();
+        let mut failed = Vec::new();
+        for entry in entries {
+            for (marker, left) in failures.iter_mut() {
+                if *left > 0 && entry.body.contains(marker.as_str()) {
+                    failed.push(entry.id.clone());
+                }
+            }
+        }
+        for left in failures.values_mut() {
+            *left = left.saturating_sub(1);
+        }
+        Ok(failed)
+    }
+}
+
+fn config() -> TriggerConfig {
+    TriggerConfig::from_env(|name| (name == "QUEUE_URL").then(|| "https://sqs.local/q".to_owned()))
+        .unwrap()
+}
+
+fn s3_event(keys: &[(&str, u64)]) -> serde_json::Value {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../processor/tests/events/s3_put_aws.json");
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let template = event["Records"][0].clone();
+    event["Records"] = keys
+        .iter()
+        .map(|(key, size)| {
+            let mut record = template.clone();
+            record["s3"]["object"]["key"] = (*key).into();
+            record["s3"]["object"]["size"] = (*size).into();
+            record
+        })
+        .collect();
+    event
+}
+
+#[tokio::test(start_paused = true)]
+async fn validates_records_and_enqueues_decoded_jobs() {
+    let queue = FakeQueue::default();
+    let event = s3_event(&[
+        ("uploads/cat+1.JPG", 100),
+        ("uploads%2Fdog.png", 100),
+        ("processed/uploads/cat/thumb.jpg", 100),
+        ("rejected/uploads/x.jpg.json", 100),
+        ("elsewhere/cat.jpg", 100),
+        ("uploads/notes.txt", 100),
+        ("uploads/huge.jpg", 60 * 1024 * 1024),
+    ]);
+    let summary = handle_event(&config(), &queue, event).await.unwrap();
+    assert_eq!((summary.enqueued, summary.skipped), (2, 5));
+    assert_eq!(
+        queue.delivered_keys(),
+        ["uploads/cat 1.JPG", "uploads/dog.png"]
+    );
+    let body = &queue.calls.lock().unwrap()[0][0].body;
+    let job: Job = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        (job.bucket.as_str(), job.size),
+        ("photos-bucket", Some(100))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sends_in_batches_of_ten() {
+    let queue = FakeQueue::default();
+    let keys: Vec<(String, u64)> = (0..23)
+        .map(|i| (format!("uploads/{i:02}.jpg"), 10))
+        .collect();
+    let refs: Vec<(&str, u64)> = keys.iter().map(|(k, s)| (k.as_str(), *s)).collect();
+    handle_event(&config(), &queue, s3_event(&refs))
+        .await
+        .unwrap();
+    let sizes: Vec<usize> = queue.calls.lock().unwrap().iter().map(Vec::len).collect();
+    assert_eq!(sizes, [10, 10, 3]);
+    assert_eq!(queue.delivered_keys().len(), 23);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_only_the_entries_that_failed() {
+    let queue = FakeQueue::failing("flaky", 2);
+    let event = s3_event(&[
+        ("uploads/a.jpg", 1),
+        ("uploads/flaky.jpg", 1),
+        ("uploads/b.jpg", 1),
+    ]);
+    handle_event(&config(), &queue, event).await.unwrap();
+    let calls = queue.calls.lock().unwrap();
+    let sizes: Vec<usize> = calls.iter().map(Vec::len).collect();
+    assert_eq!(
+        sizes,
+        [3, 1, 1],
+        "the two retries resend only the failed entry"
+    );
+    assert!(calls[1][0].body.contains("flaky"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_whole_failed_call_is_retried() {
+    let queue = FakeQueue::default();
+    *queue.failing_calls.lock().unwrap() = 1;
+    handle_event(&config(), &queue, s3_event(&[("uploads/a.jpg", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(queue.calls.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn entries_that_keep_failing_fail_the_invocation() {
+    let queue = FakeQueue::failing("doomed", 99);
+    let event = s3_event(&[("uploads/ok.jpg", 1), ("uploads/doomed.jpg", 1)]);
+    let err = handle_event(&config(), &queue, event).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TriggerError::NotEnqueued {
+                failed: 1,
+                total: 2,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn test_events_and_bad_payloads() {
+    let queue = FakeQueue::default();
+    let removal = serde_json::json!({"Records": [{"eventName": "ObjectRemoved:Delete"}]});
+    assert_eq!(
+        handle_event(&config(), &queue, removal)
+            .await
+            .unwrap()
+            .enqueued,
+        0
+    );
+    let err = handle_event(&config(), &queue, serde_json::json!({"hello": 1}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TriggerError::BadEvent(_)));
+    assert!(
+        TriggerConfig::from_env(|_| None).is_err(),
+        "QUEUE_URL is required"
+    );
+}
