@@ -1,0 +1,231 @@
+variable "name" {
+  description = "Prefix of every resource name; change it to run several copies in one account."
+  type        = string
+  default     = "image-pipeline"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{2,30}$", var.name))
+    error_message = "name must be 3-31 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy to."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "tags" {
+  description = "Tags added to every resource (merged into the provider's default tags)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "notification_mode" {
+  description = "\"direct\": S3 notifies SQS (fewer moving parts). \"trigger\": S3 invokes the trigger Lambda, which validates and enqueues."
+  type        = string
+  default     = "direct"
+  validation {
+    condition     = contains(["direct", "trigger"], var.notification_mode)
+    error_message = "notification_mode must be \"direct\" or \"trigger\"."
+  }
+}
+
+variable "architecture" {
+  description = "Lambda architecture: \"arm64\" (Graviton) or \"x86_64\"; `make build ARCH=...` must match."
+  type        = string
+  default     = "arm64"
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "bucket_name" {
+  description = "Input bucket name; null makes `<name>-<account id>-<region>`."
+  type        = string
+  default     = null
+}
+
+variable "separate_output_bucket" {
+  description = "Write renditions and rejection records to a second bucket `<bucket>-out` instead of prefixes of the input bucket."
+  type        = bool
+  default     = false
+}
+
+variable "input_prefix" {
+  description = "Uploads under this prefix are processed."
+  type        = string
+  default     = "uploads/"
+  validation {
+    condition     = length(var.input_prefix) > 1 && endswith(var.input_prefix, "/")
+    error_message = "input_prefix must be a folder-like prefix ending in \"/\", such as \"uploads/\"."
+  }
+}
+
+variable "output_prefix" {
+  description = "Renditions are written under this prefix."
+  type        = string
+  default     = "processed/"
+  validation {
+    condition     = endswith(var.output_prefix, "/") && !startswith(var.output_prefix, var.input_prefix) && !startswith(var.input_prefix, var.output_prefix)
+    error_message = "output_prefix must end in \"/\" and be disjoint from input_prefix (neither may start with the other), or outputs would trigger processing again."
+  }
+}
+
+variable "rejected_prefix" {
+  description = "Rejection records (JSON) are written under this prefix."
+  type        = string
+  default     = "rejected/"
+  validation {
+    condition = (endswith(var.rejected_prefix, "/")
+      && !startswith(var.rejected_prefix, var.input_prefix) && !startswith(var.input_prefix, var.rejected_prefix)
+    && !startswith(var.rejected_prefix, var.output_prefix) && !startswith(var.output_prefix, var.rejected_prefix))
+    error_message = "rejected_prefix must end in \"/\" and be disjoint from input_prefix and output_prefix."
+  }
+}
+
+variable "rejected_retention_days" {
+  description = "Days after which rejection records expire."
+  type        = number
+  default     = 30
+}
+
+variable "renditions" {
+  description = "Renditions to make: `name:WIDTHxHEIGHT[:fit|cover][:qNN]`, comma-separated."
+  type        = string
+  default     = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80"
+}
+
+variable "max_pixels" {
+  description = "Images with more pixels are rejected from their header."
+  type        = number
+  default     = 50000000
+}
+
+variable "max_bytes" {
+  description = "Uploads larger than this many bytes are rejected without being downloaded."
+  type        = number
+  default     = 52428800
+}
+
+variable "on_reject" {
+  description = "\"record\": write a rejection record and acknowledge. \"dlq\": keep failing the message so it reaches the dead-letter queue."
+  type        = string
+  default     = "record"
+  validation {
+    condition     = contains(["record", "dlq"], var.on_reject)
+    error_message = "on_reject must be \"record\" or \"dlq\"."
+  }
+}
+
+variable "processor_memory_mb" {
+  description = "Processor memory; 1769 MB is one full vCPU, 3538 two."
+  type        = number
+  default     = 1769
+}
+
+variable "processor_timeout_seconds" {
+  description = "Processor timeout per batch."
+  type        = number
+  default     = 60
+}
+
+variable "processor_reserved_concurrency" {
+  description = "Executions reserved for the processor; -1 for none. Caps the cost of a flood."
+  type        = number
+  default     = -1
+}
+
+variable "batch_size" {
+  description = "SQS messages per invocation."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 100
+    error_message = "batch_size must be 1 to 100 (more than 10 also needs a batching window)."
+  }
+}
+
+variable "batching_window_seconds" {
+  description = "How long the event source mapping gathers messages before invoking."
+  type        = number
+  default     = 1
+  validation {
+    condition     = var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300
+    error_message = "batching_window_seconds must be 0 to 300."
+  }
+  validation {
+    condition     = var.batch_size <= 10 || var.batching_window_seconds >= 1
+    error_message = "batch_size over 10 needs batching_window_seconds of at least 1."
+  }
+}
+
+variable "maximum_concurrency" {
+  description = "Most processor invocations the SQS mapping runs at once (2 to 1000)."
+  type        = number
+  default     = 20
+  validation {
+    condition     = var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000
+    error_message = "maximum_concurrency must be 2 to 1000."
+  }
+  validation {
+    condition     = var.processor_reserved_concurrency == -1 || var.maximum_concurrency <= var.processor_reserved_concurrency
+    error_message = "maximum_concurrency must not exceed processor_reserved_concurrency, or the mapping gets throttled and messages burn receive counts: lower maximum_concurrency or raise the reservation."
+  }
+}
+
+variable "queue_visibility_timeout_seconds" {
+  description = "Visibility timeout of the queue; null means 6x the processor timeout plus the batching window (AWS's guidance)."
+  type        = number
+  default     = null
+  validation {
+    condition     = var.queue_visibility_timeout_seconds == null || try(var.queue_visibility_timeout_seconds >= 6 * var.processor_timeout_seconds + var.batching_window_seconds, false)
+    error_message = "queue_visibility_timeout_seconds must be at least 6 x processor_timeout_seconds + batching_window_seconds, or messages reappear while still being processed: raise it or leave it null."
+  }
+}
+
+variable "max_receive_count" {
+  description = "Receives before a message goes to the dead-letter queue (at least 5)."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.max_receive_count >= 5
+    error_message = "max_receive_count must be at least 5, so throttling alone does not send messages to the DLQ."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the functions' logs are kept."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified by the queue alarms (for example an SNS topic)."
+  type        = list(string)
+  default     = []
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete buckets that still hold objects (`make destroy` empties them first anyway)."
+  type        = bool
+  default     = false
+}
+
+variable "processor_zip" {
+  description = "The processor's bootstrap zip (from `make build`)."
+  type        = string
+  default     = "../target/lambda/processor/bootstrap.zip"
+}
+
+variable "trigger_zip" {
+  description = "The trigger's bootstrap zip (from `make build`)."
+  type        = string
+  default     = "../target/lambda/trigger/bootstrap.zip"
+}
+
+variable "local_endpoint" {
+  description = "URL of a local AWS emulator (set by `make loadtest`); null deploys to AWS."
+  type        = string
+  default     = null
+}
