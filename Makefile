@@ -8,21 +8,55 @@ VENV         ?= .venv
 CORPUS       ?=
 BENCH_REPEAT ?= 5
 RENDITIONS   ?= large:1600x1600:q80,medium:800x800:q80,thumb:200x200:q80
+TERRAFORM    ?= terraform
+# A local provider mirror makes `terraform init` work offline; found where one exists.
+TF_MIRROR    ?= $(shell find / -maxdepth 3 -type d -name tf-plugins -not -path '/proc/*' 2>/dev/null | head -n 1)
+# checkov pins its own boto3, so it lives apart from the other tools.
+CHECKOV_VENV ?= .venv-checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean
+.PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean \
+	tf-lint tf-test tf-apply-local checkov
+
+# The Terraform CLI configuration the project's commands use; the user's own is never touched.
+TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
+TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit ## Everything CI runs: formatting, lints and the test suites
+test: lint unit tf-test tf-apply-local checkov ## Everything CI runs: lints, Rust tests, Terraform tests, checkov
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fmt -check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+tf-lint: ## terraform fmt -check
+	$(TERRAFORM) fmt -check -recursive terraform
+
+tf-test: $(TF_CLI_CONFIG) ## terraform validate and terraform test (offline plans: guardrails, IAM)
+	cd terraform && $(TF) init -backend=false -input=false -no-color >/dev/null
+	cd terraform && $(TF) validate -no-color
+	cd terraform && $(TF) test -no-color
+
+tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the root module on a local AWS emulator, both modes
+	for mode in direct trigger; do \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
+		bash terraform/tests/apply_local.sh $$mode || exit 1; \
+	done
+
+checkov: $(CHECKOV_VENV)/.ready ## Static checks of the Terraform; every skip carries a reason in code
+	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --quiet --compact \
+		--skip-path terraform/tests
+
+$(TF_CLI_CONFIG):
+	mkdir -p $(dir $@)
+	printf '%s\n' 'provider_installation {' \
+		'  filesystem_mirror {' '    path    = "$(TF_MIRROR)"' '    include = ["registry.terraform.io/*/*"]' '  }' \
+		'  direct {' '    exclude = ["registry.terraform.io/*/*"]' '  }' '}' > $@
 
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all
@@ -49,6 +83,16 @@ $(VENV)/.bench-ready: processor/benches/requirements.txt
 	$(VENV)/bin/pip install --quiet -r processor/benches/requirements.txt
 	touch $@
 
-clean: ## Remove build output and the Python venv
+$(VENV)/.tools-ready: terraform/tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r terraform/tests/requirements.txt
+	touch $@
+
+$(CHECKOV_VENV)/.ready: terraform/tests/requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r terraform/tests/requirements-checkov.txt
+	touch $@
+
+clean: ## Remove build output and the Python venvs
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV)

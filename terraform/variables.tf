@@ -77,9 +77,13 @@ variable "rejected_prefix" {
   type        = string
   default     = "rejected/"
   validation {
-    condition = (endswith(var.rejected_prefix, "/")
-      && !startswith(var.rejected_prefix, var.input_prefix) && !startswith(var.input_prefix, var.rejected_prefix)
-    && !startswith(var.rejected_prefix, var.output_prefix) && !startswith(var.output_prefix, var.rejected_prefix))
+    condition = alltrue([
+      endswith(var.rejected_prefix, "/"),
+      !startswith(var.rejected_prefix, var.input_prefix),
+      !startswith(var.input_prefix, var.rejected_prefix),
+      !startswith(var.rejected_prefix, var.output_prefix),
+      !startswith(var.output_prefix, var.rejected_prefix),
+    ])
     error_message = "rejected_prefix must end in \"/\" and be disjoint from input_prefix and output_prefix."
   }
 }

@@ -1,0 +1,4 @@
+output "pipeline" {
+  description = "Every output of the root module."
+  value       = module.pipeline
+}
