@@ -13,10 +13,16 @@ TERRAFORM    ?= terraform
 TF_MIRROR    ?= $(shell find / -maxdepth 3 -type d -name tf-plugins -not -path '/proc/*' 2>/dev/null | head -n 1)
 # checkov pins its own boto3, so it lives apart from the other tools.
 CHECKOV_VENV ?= .venv-checkov
+# Lambda architecture: arm64 (Graviton) or x86_64; must match the Terraform `architecture`.
+ARCH         ?= arm64
+# Graviton2 is a Neoverse N1; Graviton3 runs N1 code too.
+ARM64_RUSTFLAGS ?= -C target-cpu=neoverse-n1
+# Extra arguments for terraform plan/apply, e.g. TF_ARGS='-var-file=prod.tfvars'.
+TF_ARGS      ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local checkov
+	tf-lint tf-test tf-apply-local checkov test-e2e build deploy destroy redrive test-arm64
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -25,10 +31,14 @@ TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit tf-test tf-apply-local checkov ## Everything CI runs: lints, Rust tests, Terraform tests, checkov
+test: lint unit test-e2e tf-test tf-apply-local checkov ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
+
+test-e2e: $(VENV)/.tools-ready ## The processor binary behind the local Runtime API, against S3 on moto
+	$(CARGO) build --locked -p processor --bin processor
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e -- --ignored
 
 lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fmt -check
 	$(CARGO) fmt --all -- --check
@@ -51,6 +61,36 @@ tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the r
 checkov: $(CHECKOV_VENV)/.ready ## Static checks of the Terraform; every skip carries a reason in code
 	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --quiet --compact \
 		--skip-path terraform/tests
+
+build: $(VENV)/.build-ready ## Cross-compile both functions for Lambda (ARCH=arm64|x86_64) into target/lambda/*/bootstrap.zip
+	rustup target add $(if $(filter x86_64,$(ARCH)),x86_64,aarch64)-unknown-linux-gnu
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$(ARM64_RUSTFLAGS)" \
+		cargo lambda build --release --locked --$(if $(filter x86_64,$(ARCH)),x86-64,arm64) \
+		--output-format zip --lambda-dir target/lambda --bin processor --bin trigger
+	@ls -l target/lambda/*/bootstrap.zip
+
+deploy: build $(TF_CLI_CONFIG) ## Build, then terraform init + apply to your AWS account (TF_ARGS for -var-file)
+	cd terraform && $(TF) init -input=false
+	cd terraform && $(TF) apply -var architecture=$(ARCH) $(TF_ARGS)
+
+destroy: $(TF_CLI_CONFIG) ## Empty the buckets, then terraform destroy
+	cd terraform && for bucket in $$($(TF) output -raw bucket) $$($(TF) output -raw output_bucket); do \
+		aws s3 rm "s3://$$bucket" --recursive --only-show-errors || exit 1; done
+	cd terraform && $(TF) destroy -var architecture=$(ARCH) $(TF_ARGS)
+
+redrive: $(TF_CLI_CONFIG) ## Move every dead-letter queue message back to the work queue
+	cd terraform && aws sqs start-message-move-task --source-arn "$$($(TF) output -raw dlq_arn)" \
+		--destination-arn "$$($(TF) output -raw queue_arn)"
+
+test-arm64: ## The processor's tests built for aarch64 and run under qemu-user (checks the NEON paths)
+	@command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
+		else echo "test-arm64 needs: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
+	rustup target add aarch64-unknown-linux-gnu
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+		$(CARGO) test --locked -p processor --target aarch64-unknown-linux-gnu
 
 $(TF_CLI_CONFIG):
 	mkdir -p $(dir $@)
@@ -86,6 +126,11 @@ $(VENV)/.bench-ready: processor/benches/requirements.txt
 $(VENV)/.tools-ready: terraform/tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -r terraform/tests/requirements.txt
+	touch $@
+
+$(VENV)/.build-ready: terraform/tests/requirements-build.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r terraform/tests/requirements-build.txt
 	touch $@
 
 $(CHECKOV_VENV)/.ready: terraform/tests/requirements-checkov.txt

@@ -1,0 +1,187 @@
+//! The AWS Lambda Runtime API for one function, served on loopback, so the real `bootstrap`
+//! binaries run here unchanged: they long-poll `next`, and post a response or an error.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::sync::{Notify, oneshot};
+
+const PREFIX: &str = "/2018-06-01/runtime";
+
+/// How an invocation ended, as the function reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Response(Bytes),
+    /// The function posted to `/error` (the body is Lambda's error JSON).
+    Error(Bytes),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    #[error("no function instance answered within {0:?}")]
+    TimedOut(Duration),
+    #[error("the Runtime API server stopped")]
+    Stopped,
+}
+
+struct Pending {
+    id: String,
+    payload: Bytes,
+    deadline: SystemTime,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<VecDeque<Pending>>,
+    arrived: Notify,
+    waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    init_errors: Mutex<Vec<Bytes>>,
+    next_id: AtomicU64,
+    function_arn: String,
+}
+
+/// A Runtime API endpoint; point `AWS_LAMBDA_RUNTIME_API` at [`RuntimeApi::address`].
+#[derive(Clone)]
+pub struct RuntimeApi {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+}
+
+impl std::fmt::Debug for RuntimeApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeApi")
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl RuntimeApi {
+    /// Serves the API for `function_name` on an ephemeral loopback port until the runtime ends.
+    pub async fn start(function_name: &str) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{function_name}"),
+            ..Shared::default()
+        });
+        let app = Router::new()
+            .route(&format!("{PREFIX}/invocation/next"), get(next))
+            .route(
+                &format!("{PREFIX}/invocation/{{id}}/response"),
+                post(respond),
+            )
+            .route(&format!("{PREFIX}/invocation/{{id}}/error"), post(fail))
+            .route(&format!("{PREFIX}/init/error"), post(init_error))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(Self { shared, address })
+    }
+
+    /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Queues one invocation for the next free instance and waits for its result; the function
+    /// sees a deadline `timeout` from now.
+    pub async fn invoke(&self, payload: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+        let id = format!(
+            "req-{:08}",
+            self.shared.next_id.fetch_add(1, Ordering::Relaxed)
+        );
+        let (sender, receiver) = oneshot::channel();
+        self.shared
+            .waiting
+            .lock()
+            .expect("lock")
+            .insert(id.clone(), sender);
+        self.shared.queue.lock().expect("lock").push_back(Pending {
+            id: id.clone(),
+            payload,
+            deadline: SystemTime::now() + timeout,
+        });
+        self.shared.arrived.notify_one();
+        // A little grace past the deadline for the response to travel back.
+        match tokio::time::timeout(timeout + Duration::from_secs(2), receiver).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(InvokeError::Stopped),
+            Err(_) => {
+                self.shared.waiting.lock().expect("lock").remove(&id);
+                Err(InvokeError::TimedOut(timeout))
+            }
+        }
+    }
+
+    /// The bodies the functions posted to `/init/error` (bad configuration, for example).
+    pub fn init_errors(&self) -> Vec<Bytes> {
+        self.shared.init_errors.lock().expect("lock").clone()
+    }
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    loop {
+        // Register interest before looking, so an invocation queued in between is not missed.
+        let notified = shared.arrived.notified();
+        if let Some(pending) = shared.queue.lock().expect("lock").pop_front() {
+            let deadline_ms = pending
+                .deadline
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            let mut headers = HeaderMap::new();
+            let mut set = |name: &'static str, value: String| {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            };
+            set("lambda-runtime-aws-request-id", pending.id);
+            set("lambda-runtime-deadline-ms", deadline_ms.to_string());
+            set(
+                "lambda-runtime-invoked-function-arn",
+                shared.function_arn.clone(),
+            );
+            set("content-type", "application/json".to_owned());
+            return (StatusCode::OK, headers, pending.payload).into_response();
+        }
+        notified.await;
+    }
+}
+
+fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+    match shared.waiting.lock().expect("lock").remove(id) {
+        Some(sender) => {
+            let _ = sender.send(outcome);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::BAD_REQUEST,
+    }
+}
+
+async fn respond(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    complete(&shared, &id, Outcome::Response(body))
+}
+
+async fn fail(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    complete(&shared, &id, Outcome::Error(body))
+}
+
+async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    shared.init_errors.lock().expect("lock").push(body);
+    StatusCode::ACCEPTED
+}

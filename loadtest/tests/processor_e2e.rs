@@ -1,0 +1,210 @@
+//! The real `processor` binary behind the local Runtime API, reading and writing S3 on a local
+//! emulator (moto): an SQS batch with a good and a corrupt upload must yield the renditions,
+//! a rejection record, and an empty `batchItemFailures`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use axum::body::Bytes;
+use loadtest::runtime_api::{Outcome, RuntimeApi};
+
+/// Kills the child process when the test ends, however it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn workspace_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+}
+
+/// The processor binary of the same build profile as this test.
+fn processor_binary() -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let binary = deps
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("processor");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build -p processor --bin processor` first (make test-e2e does)",
+        binary.display()
+    );
+    binary
+}
+
+fn start_moto(port: u16) -> Reaped {
+    let child = Command::new(std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into()))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server on PATH (make test-e2e installs it into .venv)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "moto did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Reaped(child)
+}
+
+async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let shared = aws_config::from_env()
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+fn sqs_event(messages: &[(&str, serde_json::Value)]) -> Bytes {
+    let records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            serde_json::json!({
+                "messageId": id, "receiptHandle": format!("handle-{id}"), "body": body.to_string(),
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    Bytes::from(serde_json::json!({ "Records": records }).to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server and a built processor binary; run by `make test-e2e`"]
+async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() {
+    let port = free_port();
+    let _moto = start_moto(port);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let s3 = s3_client(&endpoint).await;
+    let bucket = "e2e-bucket";
+    s3.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    for (key, fixture) in [
+        ("uploads/good photo.jpg", "baseline_420.jpg"),
+        ("uploads/bad.jpg", "truncated.jpg"),
+    ] {
+        let bytes =
+            std::fs::read(workspace_file("processor/tests/fixtures").join(fixture)).unwrap();
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .expect("upload");
+    }
+
+    let api = RuntimeApi::start("processor").await.unwrap();
+    let _function = Reaped(
+        Command::new(processor_binary())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs([
+                ("AWS_LAMBDA_RUNTIME_API", api.address().as_str()),
+                ("AWS_LAMBDA_FUNCTION_NAME", "processor"),
+                ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769"),
+                ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+                ("AWS_LAMBDA_LOG_STREAM_NAME", "local"),
+                ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/processor"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_ENDPOINT_URL", endpoint.as_str()),
+                ("S3_FORCE_PATH_STYLE", "true"),
+                ("RENDITIONS", "thumb:40x40:cover,medium:100x100"),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the processor"),
+    );
+
+    let event = sqs_event(&[
+        (
+            "good",
+            serde_json::json!({"bucket": bucket, "key": "uploads/good photo.jpg"}),
+        ),
+        (
+            "bad",
+            serde_json::json!({"bucket": bucket, "key": "uploads/bad.jpg"}),
+        ),
+    ]);
+    let outcome = api
+        .invoke(event, Duration::from_secs(30))
+        .await
+        .expect("the function answers");
+    assert!(
+        api.init_errors().is_empty(),
+        "init errors: {:?}",
+        api.init_errors()
+    );
+    let Outcome::Response(body) = outcome else {
+        panic!("the invocation failed: {outcome:?}")
+    };
+    let response: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        serde_json::json!([]),
+        "{response}"
+    );
+
+    let listed = s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+    let mut keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "processed/uploads/good photo/medium.jpg",
+            "processed/uploads/good photo/thumb.jpg",
+            "rejected/uploads/bad.jpg.json",
+            "uploads/bad.jpg",
+            "uploads/good photo.jpg",
+        ]
+    );
+    let thumb = s3
+        .get_object()
+        .bucket(bucket)
+        .key("processed/uploads/good photo/thumb.jpg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.content_type(), Some("image/jpeg"));
+    assert!(
+        thumb
+            .metadata()
+            .and_then(|m| m.get("source-etag"))
+            .is_some()
+    );
+}
