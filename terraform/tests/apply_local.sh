@@ -58,7 +58,9 @@ case $mode in
 esac
 aws lambda get-function --function-name "$(get processor_function_name)" --query 'Configuration.Architectures[0]' --output text |
   grep -q arm64 || fail "the processor is not arm64"
-echo "apply_local ($mode): applied and checked bucket, queue, DLQ redrive, notification and functions"
+alarms=$(aws cloudwatch describe-alarms --alarm-name-prefix "tftest-$mode-jobs" --query 'length(MetricAlarms)' --output text)
+[ "$alarms" = 2 ] || fail "expected the DLQ-depth and backlog-age alarms, found $alarms"
+echo "apply_local ($mode): applied and checked bucket, queue, DLQ redrive, notification, alarms and functions"
 
 tf destroy -input=false -auto-approve -no-color -state="$work/terraform.tfstate" "${vars[@]}" >"$work/destroy.log" || {
   tail -40 "$work/destroy.log"

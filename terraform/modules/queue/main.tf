@@ -82,33 +82,36 @@ resource "aws_sqs_queue_policy" "this" {
   policy    = data.aws_iam_policy_document.this.json
 }
 
-resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
-  alarm_name          = "${var.name}-dlq-not-empty"
-  alarm_description   = "Messages reached the dead-letter queue: inspect them, fix the cause, then `make redrive`."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = var.tags
+locals {
+  alarms = {
+    dlq-not-empty = {
+      description = "Messages reached the dead-letter queue: inspect them, fix the cause, then `make redrive`."
+      metric      = "ApproximateNumberOfMessagesVisible"
+      queue       = aws_sqs_queue.dlq.name
+      periods     = 1
+      threshold   = 0
+    }
+    backlog-age = {
+      description = "The oldest message has waited over ${var.oldest_message_alarm_seconds} s: the processor is failing or under-provisioned."
+      metric      = "ApproximateAgeOfOldestMessage"
+      queue       = aws_sqs_queue.this.name
+      periods     = 5
+      threshold   = var.oldest_message_alarm_seconds
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
-  alarm_name          = "${var.name}-backlog-age"
-  alarm_description   = "The oldest message has waited over ${var.oldest_message_alarm_seconds} s: the processor is failing or under-provisioned."
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.this.name }
+  metric_name         = each.value.metric
+  dimensions          = { QueueName = each.value.queue }
   statistic           = "Maximum"
   period              = 60
-  evaluation_periods  = 5
-  threshold           = var.oldest_message_alarm_seconds
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
