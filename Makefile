@@ -89,6 +89,7 @@ test-arm64: ## The processor's tests built for aarch64 and run under qemu-user (
 	rustup target add aarch64-unknown-linux-gnu
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
 		$(CARGO) test --locked -p processor --target aarch64-unknown-linux-gnu
 

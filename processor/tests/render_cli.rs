@@ -6,10 +6,26 @@ use std::process::Command;
 
 use common::{decode_output, fixture_path};
 
+/// The `render` binary, run through `CROSS_RUNNER` (qemu, set by `make test-arm64`) when the
+/// tests are cross-compiled: cargo's runner wraps the test executables only.
+fn render_command() -> Command {
+    let binary = env!("CARGO_BIN_EXE_render");
+    let runner = std::env::var("CROSS_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
+}
+
 #[test]
 fn renders_good_inputs_and_reports_bad_ones_after_processing_the_rest() {
     let out = std::env::temp_dir().join(format!("render-cli-{}", std::process::id()));
-    let output = Command::new(env!("CARGO_BIN_EXE_render"))
+    let output = render_command()
         .args([
             "--rendition",
             "thumb:40x40:cover:q70",
@@ -69,7 +85,7 @@ fn renders_good_inputs_and_reports_bad_ones_after_processing_the_rest() {
 
 #[test]
 fn a_bad_rendition_is_a_usage_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_render"))
+    let output = render_command()
         .args(["-r", "thumb:0x10", "--out", "/tmp/unused", "x.jpg"])
         .output()
         .expect("render runs");
