@@ -19,10 +19,18 @@ ARCH         ?= arm64
 ARM64_RUSTFLAGS ?= -C target-cpu=neoverse-n1
 # Extra arguments for terraform plan/apply, e.g. TF_ARGS='-var-file=prod.tfvars'.
 TF_ARGS      ?=
+# make loadtest: where (local: this machine; aws: not yet), how many uploads, how fast (per s,
+# empty = all at once), corrupt extras, a folder of images (empty = generated), notification mode.
+TARGET       ?= local
+COUNT        ?= 40
+RATE         ?=
+CORRUPT      ?= 1
+IMAGES       ?=
+MODE         ?= direct
 
 .DEFAULT_GOAL := help
 .PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local checkov test-e2e build deploy destroy redrive test-arm64
+	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest build deploy destroy redrive test-arm64
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -31,7 +39,7 @@ TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit test-e2e tf-test tf-apply-local checkov ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov
+test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
@@ -39,6 +47,22 @@ unit: ## The Rust unit and integration tests
 test-e2e: $(VENV)/.tools-ready ## The processor binary behind the local Runtime API, against S3 on moto
 	$(CARGO) build --locked -p processor --bin processor
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e -- --ignored
+
+loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine (COUNT, RATE, CORRUPT, IMAGES, MODE); report in target/loadtest/latest/
+	@[ "$(TARGET)" = local ] || { echo "TARGET=$(TARGET): only TARGET=local is implemented so far" >&2; exit 2; }
+	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
+		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) MODE=$(MODE) bash loadtest/run-local.sh
+
+test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
+	rm -rf target/loadtest/latest
+	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct
+	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
+		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd']; \
+		gone=[k for k in need if k not in r]; assert not gone, gone; \
+		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
+		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; print('test-loadtest: report ok')"
+	test -s target/loadtest/latest/report.md && grep -q '<svg' target/loadtest/latest/report.html
 
 lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fmt -check
 	$(CARGO) fmt --all -- --check

@@ -25,6 +25,7 @@ module "bucket" {
   name              = local.bucket_name
   force_destroy     = var.force_destroy
   expiring_prefixes = var.separate_output_bucket ? {} : { (var.rejected_prefix) = var.rejected_retention_days }
+  tls_only          = !local.emulated
   tags              = var.tags
 }
 
@@ -34,6 +35,7 @@ module "output_bucket" {
   name              = "${local.bucket_name}-out"
   force_destroy     = var.force_destroy
   expiring_prefixes = { (var.rejected_prefix) = var.rejected_retention_days }
+  tls_only          = !local.emulated
   tags              = var.tags
 }
 

@@ -4,4 +4,8 @@
 pub mod cost;
 pub mod lambda_service;
 pub mod prices;
+pub mod procstat;
+pub mod report;
+pub mod run;
 pub mod runtime_api;
+pub mod tfstate;

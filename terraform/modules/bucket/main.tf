@@ -61,6 +61,7 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
+  count  = var.tls_only ? 1 : 0
   bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.tls_only.json
   # The public access block must exist first, or this policy races it.

@@ -21,6 +21,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "tls_only" {
+  description = "Deny every request not made over TLS (off only for a plain-HTTP local emulator)."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags for every resource of this module."
   type        = map(string)

@@ -1,0 +1,232 @@
+//! One load-test run: upload at a rate, let the local (or deployed) pipeline work, reconcile
+//! every upload against its renditions or rejection record, and measure along the way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sqs::types::QueueAttributeName;
+use axum::body::Bytes;
+
+use crate::runtime_api::RuntimeApi;
+use crate::tfstate::Deployment;
+
+/// An image to upload and what should become of it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub key: String,
+    pub bytes: Bytes,
+    pub expect_rejection: bool,
+}
+
+/// When each upload finished and when its outcome appeared.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub uploaded_s: HashMap<String, f64>,
+    pub done_s: HashMap<String, f64>,
+    pub rejected_s: HashMap<String, f64>,
+    pub upload_errors: u64,
+    /// The first upload failure, verbatim.
+    pub first_upload_error: Option<String>,
+    /// (seconds since start, visible, in flight)
+    pub queue_depth: Vec<(f64, u64, u64)>,
+    pub dlq: u64,
+    pub wall_s: f64,
+}
+
+/// The keys under which an upload's renditions appear.
+pub fn rendition_keys(deployment: &Deployment, key: &str, names: &[String]) -> Vec<String> {
+    let stem = processor::pipeline::strip_extension(key);
+    names
+        .iter()
+        .map(|name| format!("{}{stem}/{name}.jpg", deployment.output_prefix))
+        .collect()
+}
+
+/// The S3 event the trigger receives for one upload (trigger mode, where the emulator cannot
+/// invoke functions itself).
+fn s3_event(bucket: &str, key: &str, size: usize) -> serde_json::Value {
+    let encoded: String = key
+        .bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b if b.is_ascii_alphanumeric() || b"-_.!~*'()/".contains(&b) => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    serde_json::json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")}, "object": {"key": encoded, "size": size}}
+    }]})
+}
+
+/// Uploads on an open-loop schedule (`rate` per second, or all at once) and, in trigger mode,
+/// delivers each object-created event to the trigger.
+pub async fn upload_all(
+    s3: &aws_sdk_s3::Client,
+    deployment: &Deployment,
+    uploads: Vec<Upload>,
+    rate: Option<f64>,
+    trigger: Option<RuntimeApi>,
+    started: Instant,
+    timeline: Arc<Mutex<Timeline>>,
+) {
+    let mut tasks = Vec::with_capacity(uploads.len());
+    for (index, upload) in uploads.into_iter().enumerate() {
+        if let Some(rate) = rate {
+            let due = started + Duration::from_secs_f64(index as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let (s3, bucket, trigger, timeline) = (
+            s3.clone(),
+            deployment.bucket.clone(),
+            trigger.clone(),
+            Arc::clone(&timeline),
+        );
+        tasks.push(tokio::spawn(async move {
+            let size = upload.bytes.len();
+            let put = s3
+                .put_object()
+                .bucket(&bucket)
+                .key(&upload.key)
+                .content_type("image/jpeg")
+                .body(ByteStream::from(upload.bytes))
+                .send()
+                .await;
+            {
+                let mut t = timeline.lock().expect("lock");
+                match put {
+                    Ok(_) => {
+                        t.uploaded_s
+                            .insert(upload.key.clone(), started.elapsed().as_secs_f64());
+                    }
+                    Err(err) => {
+                        t.upload_errors += 1;
+                        t.first_upload_error.get_or_insert_with(|| {
+                            aws_sdk_s3::error::DisplayErrorContext(&err).to_string()
+                        });
+                    }
+                }
+            }
+            if let Some(api) = trigger {
+                let event = Bytes::from(s3_event(&bucket, &upload.key, size).to_string());
+                let _ = api.invoke(event, Duration::from_secs(30)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(Ok(page)) = pages.next().await {
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
+    }
+    keys
+}
+
+async fn queue_counts(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
+    let response = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await;
+    let get = |name: QueueAttributeName| {
+        response
+            .as_ref()
+            .ok()
+            .and_then(|r| r.attributes())
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (
+        get(QueueAttributeName::ApproximateNumberOfMessages),
+        get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+/// Polls S3 (every 250 ms) until every upload has all its renditions or its rejection record, or
+/// until `timeout`; records when each outcome was first seen and samples the queue depth.
+#[allow(clippy::too_many_arguments)]
+pub async fn reconcile(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    deployment: &Deployment,
+    run_prefix: &str,
+    rendition_names: &[String],
+    expected: usize,
+    timeout: Duration,
+    started: Instant,
+    timeline: Arc<Mutex<Timeline>>,
+) {
+    let output_prefix = format!("{}{run_prefix}", deployment.output_prefix);
+    let rejected_prefix = format!("{}{run_prefix}", deployment.rejected_prefix);
+    let mut last_depth_sample = f64::NEG_INFINITY;
+    loop {
+        let now = started.elapsed().as_secs_f64();
+        if now - last_depth_sample >= 1.0 {
+            let (visible, in_flight) = queue_counts(sqs, &deployment.queue_url).await;
+            timeline
+                .lock()
+                .expect("lock")
+                .queue_depth
+                .push((now, visible, in_flight));
+            last_depth_sample = now;
+        }
+        let outputs: std::collections::HashSet<String> =
+            list_keys(s3, &deployment.output_bucket, &output_prefix)
+                .await
+                .into_iter()
+                .collect();
+        let rejections: std::collections::HashSet<String> =
+            list_keys(s3, &deployment.output_bucket, &rejected_prefix)
+                .await
+                .into_iter()
+                .collect();
+        let seen_at = started.elapsed().as_secs_f64();
+        let finished = {
+            let mut t = timeline.lock().expect("lock");
+            let uploaded: Vec<String> = t.uploaded_s.keys().cloned().collect();
+            for key in uploaded {
+                if !t.done_s.contains_key(&key)
+                    && rendition_keys(deployment, &key, rendition_names)
+                        .iter()
+                        .all(|k| outputs.contains(k))
+                {
+                    t.done_s.insert(key.clone(), seen_at);
+                }
+                if !t.rejected_s.contains_key(&key)
+                    && rejections.contains(&format!("{}{key}.json", deployment.rejected_prefix))
+                {
+                    t.rejected_s.insert(key, seen_at);
+                }
+            }
+            let accounted = t.done_s.len() + t.rejected_s.len();
+            accounted >= expected && t.uploaded_s.len() + t.upload_errors as usize >= expected
+        };
+        if finished || started.elapsed() >= timeout {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (dlq, _) = queue_counts(sqs, &deployment.dlq_url).await;
+    let mut t = timeline.lock().expect("lock");
+    t.dlq = dlq;
+    t.wall_s = started.elapsed().as_secs_f64();
+}

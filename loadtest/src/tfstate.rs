@@ -1,0 +1,149 @@
+//! What Terraform created, read from `terraform show -json`, so the local service runs the
+//! functions and mappings as configured there rather than from a second copy.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::Value;
+
+/// The deployment as the harness needs it.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub bucket: String,
+    pub output_bucket: String,
+    pub input_prefix: String,
+    pub output_prefix: String,
+    pub rejected_prefix: String,
+    pub queue_url: String,
+    pub queue_arn: String,
+    pub dlq_url: String,
+    pub notification_mode: String,
+    pub processor: FunctionConfig,
+    pub trigger: Option<FunctionConfig>,
+    pub batch_size: usize,
+    pub batching_window: Duration,
+    pub maximum_concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub environment: BTreeMap<String, String>,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub architecture: String,
+}
+
+fn resources(module: &Value, out: &mut Vec<Value>) {
+    if let Some(list) = module.get("resources").and_then(Value::as_array) {
+        out.extend(list.iter().cloned());
+    }
+    for child in module
+        .get("child_modules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        resources(child, out);
+    }
+}
+
+/// The `values` of every resource of one type.
+fn of_type<'a>(all: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    all.iter()
+        .filter(move |r| r.get("type").and_then(Value::as_str) == Some(kind))
+        .filter_map(|r| r.get("values"))
+}
+
+fn text(value: &Value, key: &str) -> Result<String> {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("`{key}` missing in the Terraform state"))
+}
+
+fn number(value: &Value, key: &str) -> Result<u64> {
+    value
+        .get(key)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| anyhow!("`{key}` missing in the Terraform state"))
+}
+
+fn function(values: &Value) -> Result<FunctionConfig> {
+    let environment = values
+        .pointer("/environment/0/variables")
+        .and_then(Value::as_object)
+        .map(|vars| {
+            vars.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(FunctionConfig {
+        name: text(values, "function_name")?,
+        environment,
+        memory_mb: number(values, "memory_size")? as u32,
+        timeout: Duration::from_secs(number(values, "timeout")?),
+        architecture: values
+            .pointer("/architectures/0")
+            .and_then(Value::as_str)
+            .unwrap_or("arm64")
+            .to_owned(),
+    })
+}
+
+impl Deployment {
+    /// Reads `terraform show -json` of the `examples/local` root (its `pipeline` output is the
+    /// project root module's outputs).
+    pub fn from_show_json(show: &Value) -> Result<Self> {
+        let outputs = show
+            .pointer("/values/outputs/pipeline/value")
+            .context("no `pipeline` output: apply terraform/examples/local first")?;
+        let mut all = Vec::new();
+        resources(
+            show.pointer("/values/root_module")
+                .context("no root module in the state")?,
+            &mut all,
+        );
+        let processor_name = text(outputs, "processor_function_name")?;
+        let trigger_name = outputs
+            .get("trigger_function_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let find = |name: &str| -> Result<FunctionConfig> {
+            let values = of_type(&all, "aws_lambda_function")
+                .find(|v| v.get("function_name").and_then(Value::as_str) == Some(name))
+                .ok_or_else(|| anyhow!("function {name} is not in the state"))?;
+            function(values)
+        };
+        let mapping = of_type(&all, "aws_lambda_event_source_mapping")
+            .next()
+            .context("no event source mapping in the state")?;
+        Ok(Deployment {
+            bucket: text(outputs, "bucket")?,
+            output_bucket: text(outputs, "output_bucket")?,
+            input_prefix: text(outputs, "input_prefix")?,
+            output_prefix: text(outputs, "output_prefix")?,
+            rejected_prefix: text(outputs, "rejected_prefix")?,
+            queue_url: text(outputs, "queue_url")?,
+            queue_arn: text(outputs, "queue_arn")?,
+            dlq_url: text(outputs, "dlq_url")?,
+            notification_mode: text(outputs, "notification_mode")?,
+            processor: find(&processor_name)?,
+            trigger: trigger_name.map(|name| find(&name)).transpose()?,
+            batch_size: number(mapping, "batch_size")? as usize,
+            batching_window: Duration::from_secs(
+                mapping
+                    .get("maximum_batching_window_in_seconds")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+            maximum_concurrency: mapping
+                .pointer("/scaling_config/0/maximum_concurrency")
+                .and_then(Value::as_u64)
+                .unwrap_or(2) as usize,
+        })
+    }
+}
