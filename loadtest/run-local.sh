@@ -39,10 +39,11 @@ tf apply -input=false -auto-approve -no-color -state="$work/terraform.tfstate" \
 tf show -json -state="$work/terraform.tfstate" >"$work/state.json" 2>/dev/null ||
   tf show -json "$work/terraform.tfstate" >"$work/state.json"
 
+bin="${CARGO_TARGET_DIR:-$root/target}/release"
 args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$moto_pid"
-  --processor-bin "$root/target/release/processor" --trigger-bin "$root/target/release/trigger"
+  --processor-bin "$bin/processor" --trigger-bin "$bin/trigger"
   --count "${COUNT:-40}" --corrupt "${CORRUPT:-0}" --timeout "${TIMEOUT:-120}"
   --out-dir "${OUT_DIR:-$root/target/loadtest}")
 [ -n "${RATE:-}" ] && args+=(--rate "$RATE")
 [ -n "${IMAGES:-}" ] && args+=(--images "$IMAGES")
-"$root/target/release/loadtest" "${args[@]}"
+"$bin/loadtest" "${args[@]}"
