@@ -26,6 +26,8 @@ COUNT        ?= 40
 RATE         ?=
 CORRUPT      ?= 1
 IMAGES       ?=
+# Generated image sizes, cycled (used when IMAGES is empty).
+SIZES        ?= 1920x1080,1600x1200,2048x1536,4000x3000
 MODE         ?= direct
 
 .DEFAULT_GOAL := help
@@ -48,11 +50,11 @@ test-e2e: $(VENV)/.tools-ready ## The processor binary behind the local Runtime 
 	$(CARGO) build --locked -p processor --bin processor
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e -- --ignored
 
-loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine (COUNT, RATE, CORRUPT, IMAGES, MODE); report in target/loadtest/latest/
+loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE); report in target/loadtest/latest/
 	@[ "$(TARGET)" = local ] || { echo "TARGET=$(TARGET): only TARGET=local is implemented so far" >&2; exit 2; }
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
-		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) MODE=$(MODE) bash loadtest/run-local.sh
+		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) bash loadtest/run-local.sh
 
 test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
 	rm -rf target/loadtest/latest

@@ -2,28 +2,13 @@
 # `make loadtest` on this machine: starts a local AWS emulator (moto) on loopback, applies the
 # project's Terraform to it (terraform/examples/local), runs the harness with the release
 # binaries, and always stops the emulator and removes its state, also on Ctrl-C or failure.
-# Settings (environment): COUNT, RATE, CORRUPT, IMAGES, MODE (direct|trigger), TIMEOUT, OUT_DIR.
+# Settings (environment): COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE (direct|trigger), TIMEOUT, OUT_DIR.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${MOTO_PORT:-5065}
-endpoint="http://127.0.0.1:$port"
-work=$(mktemp -d)
-moto_pid=""
-
-cleanup() {
-  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "loadtest: starting the local AWS emulator on $endpoint" >&2
-"${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 100); do
-  curl -fs "$endpoint/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+# shellcheck source=../terraform/tests/local-aws.sh
+source "$root/terraform/tests/local-aws.sh"
+echo "loadtest: starting the local AWS emulator" >&2
+start_local_aws "${MOTO_PORT:-5065}"
 
 echo "loadtest: applying terraform/examples/local (about two minutes)" >&2
 export TF_DATA_DIR="$work/.terraform" TF_IN_AUTOMATION=1
@@ -40,10 +25,11 @@ tf show -json -state="$work/terraform.tfstate" >"$work/state.json" 2>/dev/null |
   tf show -json "$work/terraform.tfstate" >"$work/state.json"
 
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
-args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$moto_pid"
+args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$emulator_pid"
   --processor-bin "$bin/processor" --trigger-bin "$bin/trigger"
   --count "${COUNT:-40}" --corrupt "${CORRUPT:-0}" --timeout "${TIMEOUT:-120}"
   --out-dir "${OUT_DIR:-$root/target/loadtest}")
 [ -n "${RATE:-}" ] && args+=(--rate "$RATE")
 [ -n "${IMAGES:-}" ] && args+=(--images "$IMAGES")
+[ -n "${SIZES:-}" ] && args+=(--sizes "$SIZES")
 "$bin/loadtest" "${args[@]}"

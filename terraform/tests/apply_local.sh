@@ -6,23 +6,9 @@ set -euo pipefail
 mode=${1:-direct}
 here=$(cd "$(dirname "$0")" && pwd)
 example=$(cd "$here/../examples/local" && pwd)
-port=${MOTO_PORT:-5055}
-endpoint="http://127.0.0.1:$port"
-work=$(mktemp -d)
-moto_pid=""
-
-cleanup() {
-  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-"${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 50); do
-  curl -fs "$endpoint/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+# shellcheck source=local-aws.sh
+source "$here/local-aws.sh"
+start_local_aws "${MOTO_PORT:-5055}"
 
 export TF_DATA_DIR="$work/.terraform" TF_IN_AUTOMATION=1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL="$endpoint"

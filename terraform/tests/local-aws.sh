@@ -1,0 +1,25 @@
+# Sourced by the scripts that need a local AWS emulator (apply_local.sh, loadtest/run-local.sh):
+# starts moto on loopback in a scratch folder and stops it, and removes the folder, on exit.
+# After `start_local_aws PORT`: $endpoint, $work (scratch folder) and $emulator_pid are set.
+
+start_local_aws() {
+  endpoint="http://127.0.0.1:$1"
+  work=$(mktemp -d)
+  emulator_pid=""
+  trap stop_local_aws EXIT
+  trap 'exit 130' INT TERM
+  "${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "$1" >"$work/moto.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 100); do
+    curl -fs "$endpoint/moto-api/" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "the local AWS emulator did not start on $endpoint:" >&2
+  tail -20 "$work/moto.log" >&2
+  return 1
+}
+
+stop_local_aws() {
+  [ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null
+  rm -rf "$work"
+}
