@@ -9,3 +9,24 @@ pub mod report;
 pub mod run;
 pub mod runtime_api;
 pub mod tfstate;
+
+/// SDK configuration for a local AWS emulator at `endpoint` (fixed test credentials, us-east-1).
+pub async fn local_aws_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::from_env()
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await
+}
+
+/// An S3 client for the emulator, with the path-style addressing it needs.
+pub fn local_s3(shared: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(shared)
+            .force_path_style(true)
+            .build(),
+    )
+}

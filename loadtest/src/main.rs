@@ -125,19 +125,8 @@ async fn main() -> Result<()> {
     let log_dir = run_dir.join("logs");
     std::fs::create_dir_all(&log_dir)?;
 
-    let shared = aws_config::from_env()
-        .endpoint_url(&args.endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(true)
-            .build(),
-    );
+    let shared = loadtest::local_aws_config(&args.endpoint).await;
+    let s3 = loadtest::local_s3(&shared);
     let sqs = aws_sdk_sqs::Client::new(&shared);
 
     let run_prefix = format!("{}{run_id}/", deployment.input_prefix);

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use axum::body::Bytes;
-use loadtest::runtime_api::{Outcome, RuntimeApi};
+use loadtest::lambda_service::{FunctionPool, FunctionSpec};
+use loadtest::runtime_api::Outcome;
 
 /// Kills the child process when the test ends, however it ends.
 struct Reaped(Child);
@@ -69,22 +70,6 @@ fn start_moto(port: u16) -> Reaped {
     Reaped(child)
 }
 
-async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
-    let shared = aws_config::from_env()
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 fn sqs_event(messages: &[(&str, serde_json::Value)]) -> Bytes {
     let records: Vec<serde_json::Value> = messages
         .iter()
@@ -105,7 +90,7 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
     let port = free_port();
     let _moto = start_moto(port);
     let endpoint = format!("http://127.0.0.1:{port}");
-    let s3 = s3_client(&endpoint).await;
+    let s3 = loadtest::local_s3(&loadtest::local_aws_config(&endpoint).await);
     let bucket = "e2e-bucket";
     s3.create_bucket()
         .bucket(bucket)
@@ -127,29 +112,25 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
             .expect("upload");
     }
 
-    let api = RuntimeApi::start("processor").await.unwrap();
-    let _function = Reaped(
-        Command::new(processor_binary())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs([
-                ("AWS_LAMBDA_RUNTIME_API", api.address().as_str()),
-                ("AWS_LAMBDA_FUNCTION_NAME", "processor"),
-                ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769"),
-                ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-                ("AWS_LAMBDA_LOG_STREAM_NAME", "local"),
-                ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/processor"),
-                ("AWS_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "test"),
-                ("AWS_SECRET_ACCESS_KEY", "test"),
-                ("AWS_ENDPOINT_URL", endpoint.as_str()),
-                ("S3_FORCE_PATH_STYLE", "true"),
-                ("RENDITIONS", "thumb:40x40:cover,medium:100x100"),
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the processor"),
-    );
+    let spec = FunctionSpec {
+        name: "processor".to_owned(),
+        binary: processor_binary(),
+        environment: [
+            ("AWS_ENDPOINT_URL", endpoint.as_str()),
+            ("S3_FORCE_PATH_STYLE", "true"),
+            ("RENDITIONS", "thumb:40x40:cover,medium:100x100"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+        memory_mb: 1769,
+        timeout: Duration::from_secs(30),
+    };
+    let logs = std::env::temp_dir().join(format!("processor-e2e-{port}"));
+    std::fs::create_dir_all(&logs).unwrap();
+    let pool = FunctionPool::start(&spec, 1, &logs)
+        .await
+        .expect("start the processor");
+    let api = &pool.api;
 
     let event = sqs_event(&[
         (
