@@ -29,10 +29,18 @@ IMAGES       ?=
 # Generated image sizes, cycled (used when IMAGES is empty).
 SIZES        ?= 1920x1080,1600x1200,2048x1536,4000x3000
 MODE         ?= direct
+# make chaos: uploads (at RATE_CHAOS per s), instance kills, share of S3 object calls failed,
+# share of batches delivered twice, the random seed (empty = from the clock).
+CHAOS_COUNT  ?= 500
+CHAOS_RATE   ?= 20
+KILLS        ?= 5
+S3_FAULTS    ?= 0.05
+DUPLICATES   ?= 0.05
+SEED         ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest build deploy destroy redrive test-arm64
+	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest chaos build deploy destroy redrive test-arm64
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -46,15 +54,21 @@ test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov ## Everyth
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
 
-test-e2e: $(VENV)/.tools-ready ## The processor binary behind the local Runtime API, against S3 on moto
+test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API; the event source mapping's retries and redrive
 	$(CARGO) build --locked -p processor --bin processor
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e -- --ignored
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e --test event_source_mapping -- --ignored
 
 loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE); report in target/loadtest/latest/
 	@[ "$(TARGET)" = local ] || { echo "TARGET=$(TARGET): only TARGET=local is implemented so far" >&2; exit 2; }
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) bash loadtest/run-local.sh
+
+chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 faults, poison uploads, duplicates; audits every upload (CHAOS_COUNT, KILLS, S3_FAULTS, DUPLICATES, SEED)
+	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
+		CHAOS=1 COUNT=$(CHAOS_COUNT) RATE=$(CHAOS_RATE) CORRUPT=0 IMAGES=$(IMAGES) SIZES=1920x1080,1600x1200,1280x960 MODE=$(MODE) \
+		FUNCTION_TIMEOUT=10 TIMEOUT=900 KILLS=$(KILLS) S3_FAULTS=$(S3_FAULTS) DUPLICATES=$(DUPLICATES) SEED=$(SEED) bash loadtest/run-local.sh
 
 test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
 	rm -rf target/loadtest/latest

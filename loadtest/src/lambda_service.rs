@@ -11,6 +11,7 @@ use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemA
 use axum::body::Bytes;
 use tokio::sync::watch;
 
+use crate::procstat;
 use crate::runtime_api::{Outcome, RuntimeApi};
 
 /// A function as Terraform created it.
@@ -31,70 +32,218 @@ pub struct MappingSpec {
     pub batch_size: usize,
     pub batching_window: Duration,
     pub maximum_concurrency: usize,
+    /// The share of batches delivered a second time (SQS delivers at least once); 0 but in
+    /// chaos runs.
+    pub duplicate_share: f64,
 }
 
-/// Running instances of one function; killed when dropped.
+/// One running instance: a child process and the id its Runtime API endpoint knows it by.
+#[derive(Debug)]
+struct Instance {
+    id: u64,
+    child: Child,
+}
+
+/// CPU time and peak memory of the instances so far, including those that were replaced.
+#[derive(Debug, Default, Clone, Copy)]
+struct Usage {
+    cpu_seconds: f64,
+    peak_mib: f64,
+}
+
+#[derive(Debug)]
+struct Instances {
+    running: Vec<Instance>,
+    retired: Usage,
+    replaced: u64,
+}
+
+/// Running instances of one function; an instance that exits (or is killed) fails the
+/// invocation it held and is replaced by a fresh one, as Lambda does. Killed when dropped.
 #[derive(Debug)]
 pub struct FunctionPool {
     pub api: RuntimeApi,
-    children: Vec<Child>,
+    spec: FunctionSpec,
+    log_dir: PathBuf,
+    instances: Arc<Mutex<Instances>>,
+    supervisor: tokio::task::JoinHandle<()>,
 }
 
 impl FunctionPool {
-    /// Starts `instances` processes of the function, all polling one Runtime API.
+    /// Starts `instances` processes of the function, each with its own Runtime API endpoint.
     pub async fn start(
         spec: &FunctionSpec,
         instances: usize,
         log_dir: &std::path::Path,
     ) -> std::io::Result<Self> {
-        let api = RuntimeApi::start(&spec.name).await?;
-        let mut children = Vec::with_capacity(instances);
-        for index in 0..instances {
-            let log = std::fs::File::create(log_dir.join(format!("{}-{index}.log", spec.name)))?;
-            let child = Command::new(&spec.binary)
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .envs(
-                    spec.environment
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str())),
-                )
-                .envs([
-                    ("AWS_LAMBDA_RUNTIME_API", api.address()),
-                    ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),
-                    (
-                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                        spec.memory_mb.to_string(),
-                    ),
-                    ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-                    ("AWS_LAMBDA_LOG_STREAM_NAME", format!("instance-{index}")),
-                    (
-                        "AWS_LAMBDA_LOG_GROUP_NAME",
-                        format!("/aws/lambda/{}", spec.name),
-                    ),
-                    ("AWS_REGION", "us-east-1".to_owned()),
-                    ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-                    ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-                ])
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .stdin(Stdio::null())
-                .spawn()?;
-            children.push(child);
+        let api = RuntimeApi::new(&spec.name);
+        let mut running = Vec::with_capacity(instances);
+        for _ in 0..instances {
+            running.push(spawn_instance(&api, spec, log_dir)?);
         }
-        Ok(Self { api, children })
+        let instances = Arc::new(Mutex::new(Instances {
+            running,
+            retired: Usage::default(),
+            replaced: 0,
+        }));
+        let supervisor = tokio::spawn(supervise(
+            api.clone(),
+            spec.clone(),
+            log_dir.to_owned(),
+            Arc::clone(&instances),
+        ));
+        Ok(Self {
+            api,
+            spec: spec.clone(),
+            log_dir: log_dir.to_owned(),
+            instances,
+            supervisor,
+        })
     }
 
-    pub fn pids(&self) -> Vec<u32> {
-        self.children.iter().map(Child::id).collect()
+    /// SIGKILLs instance `index` (modulo the pool size) wherever it is, and starts a new one in
+    /// its place. Returns whether it was in the middle of an invocation.
+    pub fn kill(&self, index: usize) -> std::io::Result<bool> {
+        let mut instances = self.instances.lock().expect("lock");
+        let index = index % instances.running.len();
+        let instance = &mut instances.running[index];
+        let usage = usage_of(&instance.child);
+        instance.child.kill()?;
+        instance.child.wait()?;
+        let id = instance.id;
+        let was_busy = self.api.instance_exited(id);
+        instances.running[index] = spawn_instance(&self.api, &self.spec, &self.log_dir)?;
+        instances.retire(usage);
+        Ok(was_busy)
+    }
+
+    /// How many instances exited or were killed and replaced.
+    pub fn replaced(&self) -> u64 {
+        self.instances.lock().expect("lock").replaced
+    }
+
+    /// CPU seconds used by all instances, replaced ones included (as far as they were read).
+    pub fn cpu_seconds(&self) -> f64 {
+        self.usage().cpu_seconds
+    }
+
+    /// The highest peak resident memory of any instance, in MiB.
+    pub fn peak_mib(&self) -> f64 {
+        self.usage().peak_mib
+    }
+
+    fn usage(&self) -> Usage {
+        let instances = self.instances.lock().expect("lock");
+        instances
+            .running
+            .iter()
+            .map(|i| usage_of(&i.child))
+            .fold(instances.retired, Usage::add)
+    }
+}
+
+impl Usage {
+    fn add(self, other: Usage) -> Usage {
+        Usage {
+            cpu_seconds: self.cpu_seconds + other.cpu_seconds,
+            peak_mib: self.peak_mib.max(other.peak_mib),
+        }
+    }
+}
+
+impl Instances {
+    fn retire(&mut self, usage: Usage) {
+        self.retired = self.retired.add(usage);
+        self.replaced += 1;
+    }
+}
+
+fn usage_of(child: &Child) -> Usage {
+    Usage {
+        cpu_seconds: procstat::cpu_seconds(child.id()),
+        peak_mib: procstat::peak_mib(child.id()),
+    }
+}
+
+fn spawn_instance(
+    api: &RuntimeApi,
+    spec: &FunctionSpec,
+    log_dir: &std::path::Path,
+) -> std::io::Result<Instance> {
+    let (id, address) = api.serve_instance()?;
+    // Replacements append to the same log as the instance they replace.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_dir.join(format!("{}-{id}.log", spec.name)))?;
+    let child = Command::new(&spec.binary)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        // Emulator credentials, unless the function's environment names its own.
+        .envs([
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ])
+        .envs(
+            spec.environment
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .envs([
+            ("AWS_LAMBDA_RUNTIME_API", address),
+            ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                spec.memory_mb.to_string(),
+            ),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", format!("instance-{id}")),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", spec.name),
+            ),
+            ("AWS_REGION", "us-east-1".to_owned()),
+        ])
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()?;
+    Ok(Instance { id, child })
+}
+
+/// Replaces instances that exit on their own (a crash, an abort, running out of memory).
+async fn supervise(
+    api: RuntimeApi,
+    spec: FunctionSpec,
+    log_dir: PathBuf,
+    instances: Arc<Mutex<Instances>>,
+) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut instances = instances.lock().expect("lock");
+        for index in 0..instances.running.len() {
+            let instance = &mut instances.running[index];
+            if !matches!(instance.child.try_wait(), Ok(Some(_))) {
+                continue;
+            }
+            api.instance_exited(instance.id);
+            match spawn_instance(&api, &spec, &log_dir) {
+                Ok(fresh) => {
+                    instances.running[index] = fresh;
+                    instances.retire(Usage::default());
+                }
+                Err(err) => eprintln!("could not replace an instance of {}: {err}", spec.name),
+            }
+        }
     }
 }
 
 impl Drop for FunctionPool {
     fn drop(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
+        self.supervisor.abort();
+        for instance in &mut self.instances.lock().expect("lock").running {
+            let _ = instance.child.kill();
+            let _ = instance.child.wait();
         }
     }
 }
@@ -115,6 +264,8 @@ pub struct MappingStats {
     pub invocations: Vec<Invocation>,
     pub receive_calls: u64,
     pub delete_calls: u64,
+    /// Batches delivered twice.
+    pub duplicated_batches: u64,
 }
 
 /// Polls the queue as Lambda's SQS event source mapping does until `stop` turns true.
@@ -128,7 +279,7 @@ pub async fn run_mapping(
 ) {
     let started = Instant::now();
     let workers: Vec<_> = (0..mapping.maximum_concurrency)
-        .map(|_| {
+        .map(|worker| {
             let (sqs, api, mapping, stop, stats) = (
                 sqs.clone(),
                 pool_api.clone(),
@@ -137,12 +288,21 @@ pub async fn run_mapping(
                 Arc::clone(&stats),
             );
             tokio::spawn(async move {
+                let mut rng = fastrand::Rng::with_seed(worker as u64);
                 while !*stop.borrow() {
                     let batch = gather(&sqs, &mapping, &stats).await;
                     if batch.is_empty() {
                         continue;
                     }
-                    invoke_batch(&sqs, &api, &mapping, batch, timeout, started, &stats).await;
+                    let deliveries = if rng.f64() < mapping.duplicate_share {
+                        2
+                    } else {
+                        1
+                    };
+                    invoke_batch(
+                        &sqs, &api, &mapping, batch, deliveries, timeout, started, &stats,
+                    )
+                    .await;
                 }
             })
         })
@@ -247,23 +407,42 @@ pub fn ids_to_retry(messages: &[Message], response: Option<&[u8]>) -> HashSet<St
     retry
 }
 
+/// Invokes the function with `batch` (`deliveries` times: a duplicate delivery is a second
+/// invocation with the same messages), then deletes what every invocation reported done.
+#[allow(clippy::too_many_arguments)]
 async fn invoke_batch(
     sqs: &aws_sdk_sqs::Client,
     api: &RuntimeApi,
     mapping: &MappingSpec,
     batch: Vec<Message>,
+    deliveries: usize,
     timeout: Duration,
     started: Instant,
     stats: &Mutex<MappingStats>,
 ) {
     let payload = Bytes::from(sqs_event(&batch, &mapping.queue_arn).to_string());
-    let invoked = Instant::now();
-    let outcome = api.invoke(payload, timeout).await;
-    let duration_ms = invoked.elapsed().as_secs_f64() * 1000.0;
-    let (retry, errored) = match &outcome {
-        Ok(Outcome::Response(body)) => (ids_to_retry(&batch, Some(body)), false),
-        _ => (ids_to_retry(&batch, None), true),
-    };
+    if deliveries > 1 {
+        stats.lock().expect("lock").duplicated_batches += 1;
+    }
+    let mut retry = HashSet::new();
+    for _ in 0..deliveries {
+        let invoked = Instant::now();
+        let outcome = api.invoke(payload.clone(), timeout).await;
+        let duration_ms = invoked.elapsed().as_secs_f64() * 1000.0;
+        let (failed, errored) = match &outcome {
+            Ok(Outcome::Response(body)) => (ids_to_retry(&batch, Some(body)), false),
+            _ => (ids_to_retry(&batch, None), true),
+        };
+        let mut stats = stats.lock().expect("lock");
+        stats.invocations.push(Invocation {
+            started_s: invoked.duration_since(started).as_secs_f64(),
+            duration_ms,
+            messages: batch.len(),
+            failed: failed.len(),
+            errored,
+        });
+        retry.extend(failed);
+    }
     let done: Vec<&Message> = batch
         .iter()
         .filter(|m| m.message_id().is_some_and(|id| !retry.contains(id)))
@@ -288,13 +467,6 @@ async fn invoke_batch(
             .send()
             .await;
     }
-    stats.lock().expect("lock").invocations.push(Invocation {
-        started_s: invoked.duration_since(started).as_secs_f64(),
-        duration_ms,
-        messages: batch.len(),
-        failed: retry.len(),
-        errored,
-    });
 }
 
 #[cfg(test)]

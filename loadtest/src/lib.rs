@@ -1,7 +1,9 @@
 //! The load-testing harness: a local Lambda service (Runtime API, function instances, the SQS
 //! event source mapping) running the unchanged release binaries, and the cost model.
 
+pub mod chaos;
 pub mod cost;
+pub mod fault_proxy;
 pub mod lambda_service;
 pub mod prices;
 pub mod procstat;

@@ -3,19 +3,21 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use axum::body::Bytes;
 use clap::Parser;
+use loadtest::fault_proxy::FaultProxy;
 use loadtest::lambda_service::{
     FunctionPool, FunctionSpec, MappingSpec, MappingStats, run_mapping,
 };
-use loadtest::report::{CpuSeconds, Percentiles, Report};
-use loadtest::run::{Timeline, Upload, reconcile, upload_all};
+use loadtest::report::{ChaosReport, CpuSeconds, Percentiles, Report};
+use loadtest::run::{Expected, Timeline, Upload, reconcile, upload_all};
 use loadtest::tfstate::{Deployment, FunctionConfig};
-use loadtest::{cost, procstat};
+use loadtest::{chaos, cost, procstat};
 
 /// Upload images to the local pipeline and report throughput, latency and cost.
 #[derive(Debug, Parser)]
@@ -55,6 +57,22 @@ struct Args {
     /// Reports go to DIR/<run id>/ and DIR/latest/.
     #[arg(long, default_value = "target/loadtest")]
     out_dir: PathBuf,
+    /// Chaos run: poison uploads, instances killed, S3 faults, duplicate deliveries, and an
+    /// audit of every outcome (exits non-zero if anything is lost or wrong).
+    #[arg(long)]
+    chaos: bool,
+    /// Chaos: how many times a processor instance is SIGKILLed.
+    #[arg(long, default_value_t = 5)]
+    kills: usize,
+    /// Chaos: the share of the processor's S3 object GETs and PUTs that fail.
+    #[arg(long, default_value_t = 0.05)]
+    s3_fault_share: f64,
+    /// Chaos: the share of batches delivered twice.
+    #[arg(long, default_value_t = 0.05)]
+    duplicate_share: f64,
+    /// Chaos: the seed of every random choice (default: the run id's clock).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 fn images(args: &Args) -> Result<Vec<(String, Bytes)>> {
@@ -105,22 +123,15 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let show: serde_json::Value = serde_json::from_slice(&std::fs::read(&args.state)?)?;
     let deployment = Deployment::from_show_json(&show)?;
-    let rendition_names: Vec<String> = processor::imaging::parse_renditions(
-        deployment
-            .processor
-            .environment
-            .get("RENDITIONS")
-            .map_or(processor::config::DEFAULT_RENDITIONS, String::as_str),
-    )?
-    .into_iter()
-    .map(|r| r.name)
-    .collect();
-    let run_id = format!(
-        "lt-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_secs()
-    );
+    let rendition_names: Vec<String> =
+        processor::imaging::parse_renditions(rendition_spec(&deployment))?
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let run_id = format!("{}-{started_at}", if args.chaos { "chaos" } else { "lt" });
     let run_dir = args.out_dir.join(&run_id);
     let log_dir = run_dir.join("logs");
     std::fs::create_dir_all(&log_dir)?;
@@ -137,7 +148,7 @@ async fn main() -> Result<()> {
             Upload {
                 key: format!("{run_prefix}{i:05}-{name}"),
                 bytes: bytes.clone(),
-                expect_rejection: false,
+                expected: Expected::Done,
             }
         })
         .collect();
@@ -146,23 +157,51 @@ async fn main() -> Result<()> {
         uploads.push(Upload {
             key: format!("{run_prefix}corrupt-{i}.jpg"),
             bytes: whole.slice(..whole.len() / 2),
-            expect_rejection: true,
+            expected: Expected::Rejected("truncated"),
         });
     }
+    let poison_count = if args.chaos {
+        let poison = chaos::poison_uploads(&run_prefix, &photos[0].1);
+        let count = poison.len();
+        uploads.extend(poison);
+        count
+    } else {
+        0
+    };
     let expected = uploads.len();
-    let expected_rejections = args.corrupt;
+    let expected_rejections = uploads
+        .iter()
+        .filter(|u| u.expected != Expected::Done)
+        .count();
+    let audited_uploads = args.chaos.then(|| uploads.clone());
+    let seed = args.seed.unwrap_or(started_at);
 
-    let instances = deployment.maximum_concurrency;
-    let processor_pool = FunctionPool::start(
-        &spec(
-            &deployment.processor,
-            args.processor_bin.clone(),
+    // In chaos runs the processor reaches S3 through a proxy that fails a share of its calls.
+    let fault_proxy = if args.chaos {
+        Some(FaultProxy::start(
             &args.endpoint,
-        ),
-        instances,
-        &log_dir,
-    )
-    .await?;
+            args.s3_fault_share,
+            seed,
+        )?)
+    } else {
+        None
+    };
+    let processor_endpoint = fault_proxy
+        .as_ref()
+        .map_or(args.endpoint.as_str(), |p| p.endpoint.as_str());
+    let instances = deployment.maximum_concurrency;
+    let processor_pool = Arc::new(
+        FunctionPool::start(
+            &spec(
+                &deployment.processor,
+                args.processor_bin.clone(),
+                processor_endpoint,
+            ),
+            instances,
+            &log_dir,
+        )
+        .await?,
+    );
     let trigger_pool = match (&deployment.trigger, &args.trigger_bin) {
         (Some(config), Some(binary)) => Some(
             FunctionPool::start(&spec(config, binary.clone(), &args.endpoint), 1, &log_dir).await?,
@@ -176,6 +215,11 @@ async fn main() -> Result<()> {
         batch_size: deployment.batch_size,
         batching_window: deployment.batching_window,
         maximum_concurrency: instances,
+        duplicate_share: if args.chaos {
+            args.duplicate_share
+        } else {
+            0.0
+        },
     };
     let stats = Arc::new(Mutex::new(MappingStats::default()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -189,6 +233,17 @@ async fn main() -> Result<()> {
     ));
 
     let started = Instant::now();
+    let killer = args.chaos.then(|| {
+        let pool = Arc::clone(&processor_pool);
+        // Spread the kills over the time the uploads take (at least 10 s).
+        let span = Duration::from_secs_f64(
+            args.rate
+                .map_or(10.0, |rate| expected as f64 / rate)
+                .max(10.0),
+        );
+        let kills = args.kills;
+        tokio::spawn(async move { chaos::kill_instances(&pool, kills, span, seed).await })
+    });
     let timeline = Arc::new(Mutex::new(Timeline::default()));
     let progress = tokio::spawn(show_progress(Arc::clone(&timeline), expected, started));
     let uploader = tokio::spawn({
@@ -223,21 +278,44 @@ async fn main() -> Result<()> {
     progress.abort();
     let _ = stop.send(true);
     poller.await?;
+    let kills_mid_invocation = match killer {
+        Some(killer) => killer.await?,
+        None => 0,
+    };
 
-    let pids = processor_pool.pids();
-    let processor_cpu: f64 = pids.iter().map(|&p| procstat::cpu_seconds(p)).sum();
-    let peak = pids
-        .iter()
-        .map(|&p| procstat::peak_mib(p))
-        .fold(0.0, f64::max);
+    let processor_cpu = processor_pool.cpu_seconds();
+    let peak = processor_pool.peak_mib();
     let emulator_cpu = args.emulator_pid.map_or(0.0, procstat::cpu_seconds);
     let harness_cpu = procstat::cpu_seconds(std::process::id());
+    let instances_replaced = processor_pool.replaced();
     drop(trigger_pool);
     drop(processor_pool);
 
     let timeline = timeline.lock().expect("lock").clone();
     let stats = std::mem::take(&mut *stats.lock().expect("lock"));
-    let report = build_report(
+    let chaos = match (&audited_uploads, &fault_proxy) {
+        (Some(uploads), Some(proxy)) => {
+            eprintln!("chaos: auditing every upload");
+            let renditions = processor::imaging::parse_renditions(rendition_spec(&deployment))?;
+            let audit = chaos::audit(&s3, &deployment, &renditions, uploads, &timeline).await;
+            let counts = &proxy.counts;
+            Some(ChaosReport {
+                seed,
+                instance_kills: args.kills,
+                kills_mid_invocation,
+                instances_replaced,
+                s3_fault_share: args.s3_fault_share,
+                s3_object_calls: counts.object_calls.load(Ordering::Relaxed),
+                s3_faults_before: counts.failed_before.load(Ordering::Relaxed),
+                s3_faults_after: counts.failed_after.load(Ordering::Relaxed),
+                duplicated_batches: stats.duplicated_batches,
+                poison_uploads: poison_count,
+                audit,
+            })
+        }
+        _ => None,
+    };
+    let mut report = build_report(
         &args,
         &deployment,
         &run_id,
@@ -253,6 +331,7 @@ async fn main() -> Result<()> {
         peak,
         &log_dir,
     );
+    report.chaos = chaos;
     report.write(&run_dir)?;
     let latest = args.out_dir.join("latest");
     report.write(&latest)?;
@@ -262,6 +341,17 @@ async fn main() -> Result<()> {
         run_dir.display(),
         latest.display()
     );
+    if let Some(chaos) = &report.chaos {
+        println!("chaos: {}", chaos.audit.summary());
+        if !chaos.audit.passed() {
+            bail!(
+                "chaos: {} uploads lost, {} wrong outcomes",
+                chaos.audit.lost,
+                chaos.audit.wrong.len()
+            );
+        }
+        return Ok(());
+    }
     if report.missing > 0 || report.rejected != expected_rejections {
         bail!(
             "{} uploads missing, {} rejected (expected {expected_rejections})",
@@ -270,6 +360,15 @@ async fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The processor's renditions as Terraform configured them.
+fn rendition_spec(deployment: &Deployment) -> &str {
+    deployment
+        .processor
+        .environment
+        .get("RENDITIONS")
+        .map_or(processor::config::DEFAULT_RENDITIONS, String::as_str)
 }
 
 fn round1(x: f64) -> f64 {
@@ -361,11 +460,11 @@ fn build_report(
         uploaded,
         done: t.done_s.len(),
         rejected: t.rejected_s.len(),
-        dlq: t.dlq,
-        missing: uploaded.saturating_sub(t.done_s.len() + t.rejected_s.len() + t.dlq as usize),
+        dlq: t.dlq_keys.len() as u64,
+        missing: uploaded.saturating_sub(t.done_s.len() + t.rejected_s.len() + t.dlq_keys.len()),
         upload_errors: t.upload_errors,
         first_upload_error: t.first_upload_error.clone(),
-        images_per_second: round1(t.done_s.len() as f64 / span * 10.0) / 10.0,
+        images_per_second: (t.done_s.len() as f64 / span * 100.0).round() / 100.0,
         latency_ms: Percentiles::of(&latencies),
         processor_ms_per_image: round1(busy_ms / processed),
         batch_duration_ms: Percentiles::of(
@@ -402,5 +501,6 @@ fn build_report(
         queue_depth: t.queue_depth.clone(),
         throughput_per_second: throughput,
         latencies_ms: latencies,
+        chaos: None,
     }
 }

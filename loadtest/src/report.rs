@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::chaos::Audit;
 use crate::cost::CostPerMillion;
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +77,25 @@ pub struct Report {
     /// Completions per second, one entry per second of the run.
     pub throughput_per_second: Vec<u32>,
     pub latencies_ms: Vec<f64>,
+    /// What a chaos run injected and what its audit found (`make chaos` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<ChaosReport>,
+}
+
+/// The faults a chaos run injected, and the object-by-object audit of the outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaosReport {
+    pub seed: u64,
+    pub instance_kills: usize,
+    pub kills_mid_invocation: usize,
+    pub instances_replaced: u64,
+    pub s3_fault_share: f64,
+    pub s3_object_calls: u64,
+    pub s3_faults_before: u64,
+    pub s3_faults_after: u64,
+    pub duplicated_batches: u64,
+    pub poison_uploads: usize,
+    pub audit: Audit,
 }
 
 impl Report {
@@ -98,6 +118,27 @@ impl Report {
         );
         if let Some(error) = &self.first_upload_error {
             let _ = writeln!(md, "- First upload error: {error}");
+        }
+        if let Some(chaos) = &self.chaos {
+            let _ = writeln!(
+                md,
+                "## Chaos (seed {})\n\n- Injected: {} instance kills ({} mid-invocation, {} instances replaced), S3 faults on {} of {} object calls ({} before reaching S3, {} after), {} batches delivered twice, {} poison uploads\n- Audit: **{}**",
+                chaos.seed,
+                chaos.instance_kills,
+                chaos.kills_mid_invocation,
+                chaos.instances_replaced,
+                chaos.s3_faults_before + chaos.s3_faults_after,
+                chaos.s3_object_calls,
+                chaos.s3_faults_before,
+                chaos.s3_faults_after,
+                chaos.duplicated_batches,
+                chaos.poison_uploads,
+                chaos.audit.summary()
+            );
+            for wrong in &chaos.audit.wrong {
+                let _ = writeln!(md, "  - {wrong}");
+            }
+            let _ = writeln!(md);
         }
         let _ = writeln!(
             md,

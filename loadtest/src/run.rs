@@ -1,7 +1,7 @@
 //! One load-test run: upload at a rate, let the local (or deployed) pipeline work, reconcile
 //! every upload against its renditions or rejection record, and measure along the way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,12 +12,21 @@ use axum::body::Bytes;
 use crate::runtime_api::RuntimeApi;
 use crate::tfstate::Deployment;
 
+/// What should become of an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// All its renditions, decodable and of the planned sizes.
+    Done,
+    /// A rejection record with this `error_kind`.
+    Rejected(&'static str),
+}
+
 /// An image to upload and what should become of it.
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub key: String,
     pub bytes: Bytes,
-    pub expect_rejection: bool,
+    pub expected: Expected,
 }
 
 /// When each upload finished and when its outcome appeared.
@@ -31,7 +40,8 @@ pub struct Timeline {
     pub first_upload_error: Option<String>,
     /// (seconds since start, visible, in flight)
     pub queue_depth: Vec<(f64, u64, u64)>,
-    pub dlq: u64,
+    /// Uploads of this run whose message is in the dead-letter queue.
+    pub dlq_keys: HashSet<String>,
     pub wall_s: f64,
 }
 
@@ -161,8 +171,37 @@ async fn queue_counts(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
     )
 }
 
-/// Polls S3 (every 250 ms) until every upload has all its renditions or its rejection record, or
-/// until `timeout`; records when each outcome was first seen and samples the queue depth.
+/// The upload keys of the messages in the dead-letter queue. They are received, not deleted:
+/// they stay there for `make redrive`, hidden for a few seconds so one scan sees each once.
+pub async fn dead_letter_keys(sqs: &aws_sdk_sqs::Client, dlq_url: &str) -> HashSet<String> {
+    let mut keys = HashSet::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(dlq_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(5)
+            .send()
+            .await;
+        let messages = received
+            .map(|r| r.messages.unwrap_or_default())
+            .unwrap_or_default();
+        if messages.is_empty() {
+            return keys;
+        }
+        for message in messages {
+            if let Ok(processor::message::Request::Jobs(jobs)) =
+                processor::message::parse_body(message.body().unwrap_or_default())
+            {
+                keys.extend(jobs.into_iter().map(|job| job.key));
+            }
+        }
+    }
+}
+
+/// Polls S3 (every 250 ms) until every upload has all its renditions, its rejection record, or
+/// its message in the dead-letter queue (looked for whenever the queue is empty), or until
+/// `timeout`; records when each outcome was first seen and samples the queue depth.
 #[allow(clippy::too_many_arguments)]
 pub async fn reconcile(
     s3: &aws_sdk_s3::Client,
@@ -176,29 +215,44 @@ pub async fn reconcile(
     timeline: Arc<Mutex<Timeline>>,
 ) {
     let output_prefix = format!("{}{run_prefix}", deployment.output_prefix);
-    let rejected_prefix = format!("{}{run_prefix}", deployment.rejected_prefix);
+    // Records of unsafe keys live apart, each as one percent-encoded segment.
+    let rejected_prefixes = [
+        format!("{}{run_prefix}", deployment.rejected_prefix),
+        format!(
+            "{}{}",
+            deployment.rejected_prefix,
+            processor::pipeline::UNSAFE_KEY_RECORDS
+        ),
+    ];
     let mut last_depth_sample = f64::NEG_INFINITY;
+    let mut last_dlq_scan = f64::NEG_INFINITY;
     loop {
         let now = started.elapsed().as_secs_f64();
         if now - last_depth_sample >= 1.0 {
             let (visible, in_flight) = queue_counts(sqs, &deployment.queue_url).await;
-            timeline
-                .lock()
-                .expect("lock")
-                .queue_depth
-                .push((now, visible, in_flight));
+            let mut t = timeline.lock().expect("lock");
+            t.queue_depth.push((now, visible, in_flight));
             last_depth_sample = now;
         }
-        let outputs: std::collections::HashSet<String> =
-            list_keys(s3, &deployment.output_bucket, &output_prefix)
-                .await
-                .into_iter()
-                .collect();
-        let rejections: std::collections::HashSet<String> =
-            list_keys(s3, &deployment.output_bucket, &rejected_prefix)
-                .await
-                .into_iter()
-                .collect();
+        let queue_empty = timeline
+            .lock()
+            .expect("lock")
+            .queue_depth
+            .last()
+            .is_some_and(|&(_, visible, in_flight)| visible + in_flight == 0);
+        if queue_empty && now - last_dlq_scan >= 5.0 {
+            let keys = dead_letter_keys(sqs, &deployment.dlq_url).await;
+            timeline.lock().expect("lock").dlq_keys.extend(keys);
+            last_dlq_scan = now;
+        }
+        let outputs: HashSet<String> = list_keys(s3, &deployment.output_bucket, &output_prefix)
+            .await
+            .into_iter()
+            .collect();
+        let mut rejections = HashSet::new();
+        for prefix in &rejected_prefixes {
+            rejections.extend(list_keys(s3, &deployment.output_bucket, prefix).await);
+        }
         let seen_at = started.elapsed().as_secs_f64();
         let finished = {
             let mut t = timeline.lock().expect("lock");
@@ -212,12 +266,23 @@ pub async fn reconcile(
                     t.done_s.insert(key.clone(), seen_at);
                 }
                 if !t.rejected_s.contains_key(&key)
-                    && rejections.contains(&format!("{}{key}.json", deployment.rejected_prefix))
+                    && rejections.contains(&processor::pipeline::rejection_key(
+                        &deployment.rejected_prefix,
+                        &key,
+                    ))
                 {
                     t.rejected_s.insert(key, seen_at);
                 }
             }
-            let accounted = t.done_s.len() + t.rejected_s.len();
+            let accounted = t
+                .uploaded_s
+                .keys()
+                .filter(|k| {
+                    t.done_s.contains_key(*k)
+                        || t.rejected_s.contains_key(*k)
+                        || t.dlq_keys.contains(*k)
+                })
+                .count();
             accounted >= expected && t.uploaded_s.len() + t.upload_errors as usize >= expected
         };
         if finished || started.elapsed() >= timeout {
@@ -225,8 +290,8 @@ pub async fn reconcile(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let (dlq, _) = queue_counts(sqs, &deployment.dlq_url).await;
+    let keys = dead_letter_keys(sqs, &deployment.dlq_url).await;
     let mut t = timeline.lock().expect("lock");
-    t.dlq = dlq;
+    t.dlq_keys.extend(keys);
     t.wall_s = started.elapsed().as_secs_f64();
 }

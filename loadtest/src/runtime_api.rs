@@ -1,8 +1,9 @@
 //! The AWS Lambda Runtime API for one function, served on loopback, so the real `bootstrap`
 //! binaries run here unchanged: they long-poll `next`, and post a response or an error.
+//! Each instance gets its own port, so the service knows which invocation an instance held when
+//! it died, and fails that invocation at once as Lambda does (`Runtime.ExitError`).
 
-use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -47,30 +48,42 @@ struct Shared {
     init_errors: Mutex<Vec<Bytes>>,
     next_id: AtomicU64,
     function_arn: String,
+    /// The invocation each instance is working on.
+    held: Mutex<HashMap<u64, String>>,
+    /// Instances whose process exited: a `next` request still pending from one is not served.
+    exited: Mutex<HashSet<u64>>,
+    next_instance: AtomicU64,
 }
 
-/// A Runtime API endpoint; point `AWS_LAMBDA_RUNTIME_API` at [`RuntimeApi::address`].
+/// The Runtime API of one function: an invocation queue that instances' endpoints serve.
 #[derive(Clone)]
 pub struct RuntimeApi {
     shared: Arc<Shared>,
-    address: SocketAddr,
 }
 
 impl std::fmt::Debug for RuntimeApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RuntimeApi")
-            .field("address", &self.address)
+            .field("function_arn", &self.shared.function_arn)
             .finish()
     }
 }
 
+type InstanceState = (Arc<Shared>, u64);
+
 impl RuntimeApi {
-    /// Serves the API for `function_name` on an ephemeral loopback port until the runtime ends.
-    pub async fn start(function_name: &str) -> std::io::Result<Self> {
+    pub fn new(function_name: &str) -> Self {
         let shared = Arc::new(Shared {
             function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{function_name}"),
             ..Shared::default()
         });
+        Self { shared }
+    }
+
+    /// Serves the API to one new instance on an ephemeral loopback port until the runtime
+    /// ends; returns the instance's id and `host:port`, its `AWS_LAMBDA_RUNTIME_API`.
+    pub fn serve_instance(&self) -> std::io::Result<(u64, String)> {
+        let instance = self.shared.next_instance.fetch_add(1, Ordering::Relaxed);
         let app = Router::new()
             .route(&format!("{PREFIX}/invocation/next"), get(next))
             .route(
@@ -79,16 +92,30 @@ impl RuntimeApi {
             )
             .route(&format!("{PREFIX}/invocation/{{id}}/error"), post(fail))
             .route(&format!("{PREFIX}/init/error"), post(init_error))
-            .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+            .with_state((Arc::clone(&self.shared), instance));
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Ok(Self { shared, address })
+        Ok((instance, address.to_string()))
     }
 
-    /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
-    pub fn address(&self) -> String {
-        self.address.to_string()
+    /// Fails the invocation instance `instance` held, if any, as Lambda does when a runtime
+    /// process exits mid-invocation. Returns whether there was one.
+    pub fn instance_exited(&self, instance: u64) -> bool {
+        self.shared.exited.lock().expect("lock").insert(instance);
+        // Wake any `next` still pending from it, so it gives up its turn.
+        self.shared.arrived.notify_waiters();
+        let held = self.shared.held.lock().expect("lock").remove(&instance);
+        held.is_some_and(|id| {
+            let error = serde_json::json!({
+                "errorType": "Runtime.ExitError",
+                "errorMessage": "RequestId: the runtime process exited before completing the request",
+            });
+            complete(&self.shared, &id, Outcome::Error(error.to_string().into()))
+                == StatusCode::ACCEPTED
+        })
     }
 
     /// Queues one invocation for the next free instance and waits for its result; the function
@@ -127,11 +154,23 @@ impl RuntimeApi {
     }
 }
 
-async fn next(State(shared): State<Arc<Shared>>) -> Response {
+async fn next(State((shared, instance)): State<InstanceState>) -> Response {
+    // Asking for the next invocation means the previous one is over.
+    shared.held.lock().expect("lock").remove(&instance);
     loop {
         // Register interest before looking, so an invocation queued in between is not missed.
         let notified = shared.arrived.notified();
+        if shared.exited.lock().expect("lock").contains(&instance) {
+            // Pass the wake-up on: an invocation may be waiting for a live instance.
+            shared.arrived.notify_one();
+            return StatusCode::GONE.into_response();
+        }
         if let Some(pending) = shared.queue.lock().expect("lock").pop_front() {
+            shared
+                .held
+                .lock()
+                .expect("lock")
+                .insert(instance, pending.id.clone());
             let deadline_ms = pending
                 .deadline
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -166,7 +205,7 @@ fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
 }
 
 async fn respond(
-    State(shared): State<Arc<Shared>>,
+    State((shared, _)): State<InstanceState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> StatusCode {
@@ -174,14 +213,14 @@ async fn respond(
 }
 
 async fn fail(
-    State(shared): State<Arc<Shared>>,
+    State((shared, _)): State<InstanceState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> StatusCode {
     complete(&shared, &id, Outcome::Error(body))
 }
 
-async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+async fn init_error(State((shared, _)): State<InstanceState>, body: Bytes) -> StatusCode {
     shared.init_errors.lock().expect("lock").push(body);
     StatusCode::ACCEPTED
 }

@@ -2,33 +2,18 @@
 //! emulator (moto): an SQS batch with a good and a corrupt upload must yield the renditions,
 //! a rejection record, and an empty `batchItemFailures`.
 
-use std::net::TcpListener;
+mod common;
+
+/// Credentials the function is given, which must never reach its logs.
+const SECRET: &str = "e2e-secret-key-must-not-be-logged";
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use axum::body::Bytes;
 use loadtest::lambda_service::{FunctionPool, FunctionSpec};
 use loadtest::runtime_api::Outcome;
-
-/// Kills the child process when the test ends, however it ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn workspace_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -52,24 +37,6 @@ fn processor_binary() -> PathBuf {
     binary
 }
 
-fn start_moto(port: u16) -> Reaped {
-    let child = Command::new(std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into()))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server on PATH (make test-e2e installs it into .venv)");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Reaped(child)
-}
-
 fn sqs_event(messages: &[(&str, serde_json::Value)]) -> Bytes {
     let records: Vec<serde_json::Value> = messages
         .iter()
@@ -87,9 +54,7 @@ fn sqs_event(messages: &[(&str, serde_json::Value)]) -> Bytes {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs moto_server and a built processor binary; run by `make test-e2e`"]
 async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() {
-    let port = free_port();
-    let _moto = start_moto(port);
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let (endpoint, _moto) = common::start_moto();
     let s3 = loadtest::local_s3(&loadtest::local_aws_config(&endpoint).await);
     let bucket = "e2e-bucket";
     s3.create_bucket()
@@ -100,6 +65,7 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
     for (key, fixture) in [
         ("uploads/good photo.jpg", "baseline_420.jpg"),
         ("uploads/bad.jpg", "truncated.jpg"),
+        ("uploads/page.jpg", "not_an_image.jpg"),
     ] {
         let bytes =
             std::fs::read(workspace_file("processor/tests/fixtures").join(fixture)).unwrap();
@@ -119,13 +85,15 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
             ("AWS_ENDPOINT_URL", endpoint.as_str()),
             ("S3_FORCE_PATH_STYLE", "true"),
             ("RENDITIONS", "thumb:40x40:cover,medium:100x100"),
+            ("AWS_ACCESS_KEY_ID", "AKIAE2EMUSTNOTBELOGGED"),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .to_vec(),
         memory_mb: 1769,
         timeout: Duration::from_secs(30),
     };
-    let logs = std::env::temp_dir().join(format!("processor-e2e-{port}"));
+    let logs = std::env::temp_dir().join(format!("processor-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&logs).unwrap();
     let pool = FunctionPool::start(&spec, 1, &logs)
         .await
@@ -140,6 +108,10 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
         (
             "bad",
             serde_json::json!({"bucket": bucket, "key": "uploads/bad.jpg"}),
+        ),
+        (
+            "page",
+            serde_json::json!({"bucket": bucket, "key": "uploads/page.jpg"}),
         ),
     ]);
     let outcome = api
@@ -170,10 +142,24 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
             "processed/uploads/good photo/medium.jpg",
             "processed/uploads/good photo/thumb.jpg",
             "rejected/uploads/bad.jpg.json",
+            "rejected/uploads/page.jpg.json",
             "uploads/bad.jpg",
             "uploads/good photo.jpg",
+            "uploads/page.jpg",
         ]
     );
+    // The function logged its work, but never an object's contents or its credentials.
+    let logged: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        logged.contains("uploads/page.jpg"),
+        "the logs name the keys"
+    );
+    for secret in [SECRET, "AKIAE2EMUSTNOTBELOGGED", "Not a photo"] {
+        assert!(!logged.contains(secret), "the logs contain {secret:?}");
+    }
     let thumb = s3
         .get_object()
         .bucket(bucket)

@@ -298,9 +298,12 @@ fn is_safe_key(key: &str) -> bool {
         && !key.chars().any(char::is_control)
 }
 
+/// The folder, under the rejected prefix, of the rejection records of unsafe keys.
+pub const UNSAFE_KEY_RECORDS: &str = "unsafe-keys/";
+
 /// Where the rejection record of `key` goes: beside its key, or for an unsafe key under
-/// `unsafe-keys/` as one percent-encoded segment, so no written key is unsafe itself.
-fn rejection_key(rejected_prefix: &str, key: &str) -> String {
+/// [`UNSAFE_KEY_RECORDS`] as one percent-encoded segment, so no written key is unsafe itself.
+pub fn rejection_key(rejected_prefix: &str, key: &str) -> String {
     if is_safe_key(key) {
         return format!("{rejected_prefix}{key}.json");
     }
@@ -314,7 +317,7 @@ fn rejection_key(rejected_prefix: &str, key: &str) -> String {
             }
         })
         .collect();
-    format!("{rejected_prefix}unsafe-keys/{encoded}.json")
+    format!("{rejected_prefix}{UNSAFE_KEY_RECORDS}{encoded}.json")
 }
 
 /// The key without the extension of its last segment: `a/b.c/photo.jpg` -> `a/b.c/photo`.

@@ -1,6 +1,9 @@
 # Sourced by the scripts that need a local AWS emulator (apply_local.sh, loadtest/run-local.sh):
 # starts moto on loopback in a scratch folder and stops it, and removes the folder, on exit.
 # After `start_local_aws PORT`: $endpoint, $work (scratch folder) and $emulator_pid are set.
+# The emulator is local_aws.py (moto with a cheap SQS clock); MOTO_SERVER=moto_server runs the
+# stock server instead.
+local_aws_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 start_local_aws() {
   endpoint="http://127.0.0.1:$1"
@@ -8,7 +11,11 @@ start_local_aws() {
   emulator_pid=""
   trap stop_local_aws EXIT
   trap 'exit 130' INT TERM
-  "${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "$1" >"$work/moto.log" 2>&1 &
+  if [ -n "${MOTO_SERVER:-}" ]; then
+    "$MOTO_SERVER" -H 127.0.0.1 -p "$1" >"$work/moto.log" 2>&1 &
+  else
+    python3 "$local_aws_dir/local_aws.py" "$1" >"$work/moto.log" 2>&1 &
+  fi
   emulator_pid=$!
   for _ in $(seq 100); do
     curl -fs "$endpoint/moto-api/" >/dev/null 2>&1 && return 0

@@ -168,29 +168,44 @@ pub fn render(
         std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height))
     });
     let mut outputs: Vec<Option<Output>> = vec![None; plans.len()];
-    for i in order {
+    for (position, &i) in order.iter().enumerate() {
         let step = Instant::now();
         let plan = plans[i];
-        let frame = pick_frame(&frames, &plan);
-        let resized =
-            resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?;
-        let upright = orientation.apply(&resized);
+        let resized = {
+            let frame = pick_frame(&frames, &plan);
+            resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?
+        };
+        // A whole-frame rendition is kept to derive the smaller ones from.
+        let partial = if plan.crop.width == f64::from(header.width)
+            && plan.crop.height == f64::from(header.height)
+        {
+            frames.push(FullFrame::new(resized, &header));
+            None
+        } else {
+            Some(resized)
+        };
+        // Free the decoded source (the biggest buffer) as soon as every rendition still to
+        // come can be derived from a smaller frame, before this one is encoded.
+        if order[position + 1..]
+            .iter()
+            .all(|&later| cascade_frame(&frames, &plans[later]).is_some())
+        {
+            frames[0].pixels.data = Vec::new();
+        }
+        let resized = match &partial {
+            Some(pixels) => pixels,
+            None => &frames[frames.len() - 1].pixels,
+        };
+        let upright = orientation.apply(resized);
         timings.resize += step.elapsed();
 
         let step = Instant::now();
         let jpeg = encode(&upright, renditions[i].quality, header.icc.as_deref())?;
         timings.encode += step.elapsed();
-        let (out_width, out_height) = (upright.width, upright.height);
-        drop(upright);
-        if plan.crop.width == f64::from(header.width)
-            && plan.crop.height == f64::from(header.height)
-        {
-            frames.push(FullFrame::new(resized, &header));
-        }
         outputs[i] = Some(Output {
             name: renditions[i].name.clone(),
-            width: out_width,
-            height: out_height,
+            width: upright.width,
+            height: upright.height,
             jpeg,
         });
     }
@@ -206,10 +221,14 @@ pub fn render(
 
 /// The smallest full-frame buffer with enough detail for `plan`; the decoded source always has.
 fn pick_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> &'a FullFrame {
+    cascade_frame(frames, plan).unwrap_or(&frames[0])
+}
+
+/// The smallest rendition kept so far (not the source) with enough detail for `plan`.
+fn cascade_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> Option<&'a FullFrame> {
     frames
         .iter()
         .skip(1)
         .filter(|f| plan.shrink_factor() * f.scale_x.min(f.scale_y) >= MIN_CASCADE_SHRINK)
         .min_by_key(|f| f.pixels.data.len())
-        .unwrap_or(&frames[0])
 }

@@ -62,9 +62,11 @@ impl Resampler {
         let options = ResizeOptions::new()
             .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
             .crop(crop.left, crop.top, crop.width, crop.height);
-        self.inner
-            .resize(&src_view, &mut dst, &options)
-            .map_err(|e| fail(&e))?;
+        let resized = self.inner.resize(&src_view, &mut dst, &options);
+        // The intermediate buffer is as big as the output's width times the source's height:
+        // freed now, it is not held while the output is encoded.
+        self.inner.reset_internal_buffers();
+        resized.map_err(|e| fail(&e))?;
         Ok(Pixels {
             width,
             height,

@@ -1,0 +1,281 @@
+//! `make chaos`: poison uploads that must each end in a known rejection, an instance killer,
+//! and the audit that every upload ended where it should, checked object by object.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use futures::StreamExt;
+
+use crate::lambda_service::FunctionPool;
+use crate::run::{Expected, Timeline, Upload, rendition_keys};
+use crate::tfstate::Deployment;
+use processor::imaging::{Limits, Orientation, Rendition, plan, probe};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!("../../processor/tests/fixtures/", $name)).as_slice()
+    };
+}
+
+/// Uploads that can never be rendered, each with the rejection it must get, and good photos
+/// under keys that are awkward to carry through S3 events (spaces, `+`, `%`, unicode).
+pub fn poison_uploads(run_prefix: &str, photo: &Bytes) -> Vec<Upload> {
+    let poison = |name: &str, bytes: Bytes, kind: &'static str| Upload {
+        key: format!("{run_prefix}poison/{name}"),
+        bytes,
+        expected: Expected::Rejected(kind),
+    };
+    let mut uploads = vec![
+        poison(
+            "half-a-photo.jpg",
+            photo.slice(..photo.len() / 2),
+            "truncated",
+        ),
+        poison(
+            "truncated.png",
+            Bytes::from_static(fixture!("truncated.png")),
+            "truncated",
+        ),
+        poison(
+            "pixel-flood.jpg",
+            Bytes::from_static(fixture!("pixel_flood.jpg")),
+            "too_large",
+        ),
+        poison(
+            "png-bomb.png",
+            Bytes::from_static(fixture!("png_bomb.png")),
+            "too_large",
+        ),
+        poison("zero-bytes.jpg", Bytes::new(), "empty"),
+        poison(
+            "not-an-image.jpg",
+            Bytes::from_static(fixture!("not_an_image.jpg")),
+            "unknown_format",
+        ),
+        poison("dot-dot/../escape.jpg", photo.clone(), "unsafe_key"),
+    ];
+    for name in [
+        "with space.jpg",
+        "plus+sign.jpg",
+        "percent%25literal.jpg",
+        "percent%.jpg",
+        "ünïcødé-日本語.jpg",
+    ] {
+        uploads.push(Upload {
+            key: format!("{run_prefix}awkward-keys/{name}"),
+            bytes: photo.clone(),
+            expected: Expected::Done,
+        });
+    }
+    uploads
+}
+
+/// Kills a random processor instance `kills` times, at random moments spread over `span`.
+/// Returns how many kills hit an instance in the middle of an invocation.
+pub async fn kill_instances(pool: &FunctionPool, kills: usize, span: Duration, seed: u64) -> usize {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut mid_invocation = 0;
+    for _ in 0..kills {
+        let pause = span.mul_f64(rng.f64() * 2.0 / kills.max(1) as f64);
+        tokio::time::sleep(pause).await;
+        match pool.kill(rng.usize(..)) {
+            Ok(true) => mid_invocation += 1,
+            Ok(false) => {}
+            Err(err) => eprintln!("chaos: could not kill an instance: {err}"),
+        }
+    }
+    mid_invocation
+}
+
+/// Where each upload ended, after checking the objects themselves.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Audit {
+    pub uploaded: usize,
+    pub done: usize,
+    pub rejected: usize,
+    pub dlq: usize,
+    /// Uploads with no outcome at all.
+    pub lost: usize,
+    /// Renditions fetched, decoded and measured.
+    pub renditions_checked: usize,
+    /// Uploads whose outcome is not the expected one, with what was found.
+    pub wrong: Vec<String>,
+}
+
+impl Audit {
+    /// The one-line summary `make chaos` prints.
+    pub fn summary(&self) -> String {
+        format!(
+            "uploaded {} / done {} / rejected {} / dlq {} / lost {} ({} renditions checked, {} wrong outcomes)",
+            self.uploaded,
+            self.done,
+            self.rejected,
+            self.dlq,
+            self.lost,
+            self.renditions_checked,
+            self.wrong.len()
+        )
+    }
+
+    pub fn passed(&self) -> bool {
+        self.lost == 0 && self.wrong.is_empty()
+    }
+}
+
+/// The size each rendition of `source` must have.
+fn planned_sizes(source: &[u8], renditions: &[Rendition]) -> Option<Vec<(u32, u32)>> {
+    let header = probe(source, &Limits::default()).ok()?;
+    let orientation = header
+        .exif
+        .as_deref()
+        .map_or_else(Orientation::default, Orientation::from_exif);
+    let (width, height) = orientation.upright_size(header.width, header.height);
+    Some(
+        renditions
+            .iter()
+            .map(|r| {
+                let p = plan(width, height, r);
+                (p.width, p.height)
+            })
+            .collect(),
+    )
+}
+
+async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(&e).to_string())?;
+    let body = object.body.collect().await.map_err(|e| e.to_string())?;
+    Ok(body.to_vec())
+}
+
+/// Checks one upload against its expected outcome; `Err` says what is wrong.
+async fn check_upload(
+    s3: &aws_sdk_s3::Client,
+    deployment: &Deployment,
+    renditions: &[Rendition],
+    upload: &Upload,
+    timeline: &Timeline,
+) -> Result<usize, String> {
+    let key = &upload.key;
+    match upload.expected {
+        Expected::Done => {
+            if !timeline.done_s.contains_key(key) {
+                return Err(format!(
+                    "{key}: expected renditions, found {}",
+                    found(timeline, key)
+                ));
+            }
+            let sizes = planned_sizes(&upload.bytes, renditions)
+                .ok_or_else(|| format!("{key}: the source itself does not probe"))?;
+            let names: Vec<String> = renditions.iter().map(|r| r.name.clone()).collect();
+            let keys = rendition_keys(deployment, key, &names);
+            for (output_key, (width, height)) in keys.iter().zip(&sizes) {
+                let bytes = fetch(s3, &deployment.output_bucket, output_key).await?;
+                let header = probe(&bytes, &Limits::default())
+                    .map_err(|e| format!("{output_key}: does not decode: {e}"))?;
+                if (header.width, header.height) != (*width, *height) {
+                    return Err(format!(
+                        "{output_key}: {}x{}, planned {width}x{height}",
+                        header.width, header.height
+                    ));
+                }
+            }
+            Ok(keys.len())
+        }
+        Expected::Rejected(kind) => {
+            let record_key = processor::pipeline::rejection_key(&deployment.rejected_prefix, key);
+            let record = fetch(s3, &deployment.output_bucket, &record_key)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "{key}: expected a {kind} rejection, found {} ({e})",
+                        found(timeline, key)
+                    )
+                })?;
+            let record: serde_json::Value = serde_json::from_slice(&record)
+                .map_err(|e| format!("{record_key}: not JSON: {e}"))?;
+            match record["error_kind"].as_str() {
+                Some(got) if got == kind => Ok(0),
+                got => Err(format!("{key}: rejected as {got:?}, expected {kind}")),
+            }
+        }
+    }
+}
+
+/// Where an upload ended, as the reconciliation saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Renditions,
+    RejectionRecord,
+    DeadLetter,
+    Nothing,
+}
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Renditions => "renditions",
+            Self::RejectionRecord => "a rejection record",
+            Self::DeadLetter => "its message in the DLQ",
+            Self::Nothing => "nothing",
+        })
+    }
+}
+
+fn found(timeline: &Timeline, key: &str) -> Found {
+    if timeline.done_s.contains_key(key) {
+        Found::Renditions
+    } else if timeline.rejected_s.contains_key(key) {
+        Found::RejectionRecord
+    } else if timeline.dlq_keys.contains(key) {
+        Found::DeadLetter
+    } else {
+        Found::Nothing
+    }
+}
+
+/// Audits every upload: counts outcomes, and checks each against what it must be.
+pub async fn audit(
+    s3: &aws_sdk_s3::Client,
+    deployment: &Deployment,
+    renditions: &[Rendition],
+    uploads: &[Upload],
+    timeline: &Timeline,
+) -> Audit {
+    let uploaded: HashMap<&str, &Upload> = uploads
+        .iter()
+        .filter(|u| timeline.uploaded_s.contains_key(&u.key))
+        .map(|u| (u.key.as_str(), u))
+        .collect();
+    let mut audit = Audit {
+        uploaded: uploaded.len(),
+        ..Audit::default()
+    };
+    for key in uploaded.keys() {
+        match found(timeline, key) {
+            Found::Renditions => audit.done += 1,
+            Found::RejectionRecord => audit.rejected += 1,
+            Found::DeadLetter => audit.dlq += 1,
+            Found::Nothing => audit.lost += 1,
+        }
+    }
+    let checks: Vec<Result<usize, String>> = futures::stream::iter(uploaded.values())
+        .map(|upload| check_upload(s3, deployment, renditions, upload, timeline))
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for check in checks {
+        match check {
+            Ok(checked) => audit.renditions_checked += checked,
+            Err(wrong) => audit.wrong.push(wrong),
+        }
+    }
+    audit.wrong.sort();
+    audit
+}

@@ -1,0 +1,331 @@
+//! The event source mapping emulation against real SQS semantics (moto): successes deleted,
+//! failures left to the visibility timeout, redriven to the DLQ after `maxReceiveCount`, and a
+//! batch whose instance never answers retried once its visibility timeout expires.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use loadtest::lambda_service::{MappingSpec, MappingStats, run_mapping};
+use loadtest::runtime_api::RuntimeApi;
+
+/// One record as the fake function saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    body: String,
+    receive_count: u32,
+    at: Instant,
+}
+
+/// What the fake function does with a record: succeed, fail it, or hang the whole invocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Verdict {
+    Ok,
+    Fail,
+    Hang,
+}
+
+/// A function instance played by the test: it long-polls the Runtime API like `lambda_runtime`
+/// and answers with a partial batch response made by `verdict`.
+fn fake_instance(
+    api: &RuntimeApi,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    verdict: impl Fn(&str, u32) -> Verdict + Send + 'static,
+) {
+    let (_, address) = api.serve_instance().unwrap();
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    tokio::spawn(async move {
+        let base = format!("http://{address}/2018-06-01/runtime/invocation");
+        loop {
+            let next = client
+                .get(format!("{base}/next").parse().unwrap())
+                .await
+                .unwrap();
+            let id = next.headers()["lambda-runtime-aws-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let event: serde_json::Value =
+                serde_json::from_slice(&next.into_body().collect().await.unwrap().to_bytes())
+                    .unwrap();
+            let mut failures = Vec::new();
+            let mut hang = false;
+            for record in event["Records"].as_array().unwrap() {
+                let body = record["body"].as_str().unwrap().to_owned();
+                let receive_count = record["attributes"]["ApproximateReceiveCount"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                match verdict(&body, receive_count) {
+                    Verdict::Ok => {}
+                    Verdict::Fail => {
+                        failures.push(serde_json::json!({"itemIdentifier": record["messageId"]}))
+                    }
+                    Verdict::Hang => hang = true,
+                }
+                seen.lock().unwrap().push(Seen {
+                    body,
+                    receive_count,
+                    at: Instant::now(),
+                });
+            }
+            if hang {
+                // Never answer this invocation; the service times it out.
+                continue;
+            }
+            let response = serde_json::json!({ "batchItemFailures": failures }).to_string();
+            let request = hyper_util::client::legacy::Client::request(
+                &client,
+                axum::http::Request::post(format!("{base}/{id}/response"))
+                    .body(Full::new(Bytes::from(response)))
+                    .unwrap(),
+            );
+            request.await.unwrap();
+        }
+    });
+}
+
+struct Queues {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+    arn: String,
+    dlq_url: String,
+}
+
+/// A queue redriving to a DLQ after `max_receive_count` receives.
+async fn queues(endpoint: &str, visibility_s: u32, max_receive_count: u32) -> Queues {
+    let sqs = aws_sdk_sqs::Client::new(&loadtest::local_aws_config(endpoint).await);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name("jobs-dlq")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn_of = |url: String| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .unwrap()
+                .attributes
+                .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+                .clone()
+        }
+    };
+    let dlq_arn = arn_of(dlq_url.clone()).await;
+    let redrive =
+        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count});
+    let url = sqs
+        .create_queue()
+        .queue_name("jobs")
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            visibility_s.to_string(),
+        )
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            redrive.to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = arn_of(url.clone()).await;
+    Queues {
+        sqs,
+        url,
+        arn,
+        dlq_url,
+    }
+}
+
+/// Runs the mapping with one worker until `done` says so or 30 s pass.
+async fn run_until(
+    queues: &Queues,
+    api: &RuntimeApi,
+    function_timeout: Duration,
+    done: impl Fn() -> bool,
+) -> MappingStats {
+    let mapping = MappingSpec {
+        queue_url: queues.url.clone(),
+        queue_arn: queues.arn.clone(),
+        batch_size: 10,
+        batching_window: Duration::ZERO,
+        maximum_concurrency: 1,
+        duplicate_share: 0.0,
+    };
+    let stats = Arc::new(Mutex::new(MappingStats::default()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let poller = tokio::spawn(run_mapping(
+        queues.sqs.clone(),
+        api.clone(),
+        mapping,
+        function_timeout,
+        stopped,
+        Arc::clone(&stats),
+    ));
+    let started = Instant::now();
+    while !done() && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).unwrap();
+    poller.await.unwrap();
+    std::mem::take(&mut *stats.lock().unwrap())
+}
+
+async fn bodies_in(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let received = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let mut bodies: Vec<String> = received
+        .messages()
+        .iter()
+        .filter_map(|m| m.body().map(str::to_owned))
+        .collect();
+    bodies.sort();
+    bodies
+}
+
+fn count(seen: &[Seen], body: &str) -> usize {
+    seen.iter().filter(|s| s.body == body).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn failed_messages_are_retried_and_redriven_to_the_dlq_successes_deleted() {
+    let (endpoint, _moto) = common::start_moto();
+    let queues = queues(&endpoint, 1, 2).await;
+    for body in ["good-1", "poison", "good-2"] {
+        queues
+            .sqs
+            .send_message()
+            .queue_url(&queues.url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let api = RuntimeApi::new("fake");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    fake_instance(&api, Arc::clone(&seen), |body, _| {
+        if body == "poison" {
+            Verdict::Fail
+        } else {
+            Verdict::Ok
+        }
+    });
+    let sqs = queues.sqs.clone();
+    let dlq_url = queues.dlq_url.clone();
+    let in_dlq = Arc::new(Mutex::new(Vec::new()));
+    let watch = Arc::clone(&in_dlq);
+    tokio::spawn(async move {
+        loop {
+            let bodies = bodies_in(&sqs, &dlq_url).await;
+            if !bodies.is_empty() {
+                *watch.lock().unwrap() = bodies;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let stats = run_until(&queues, &api, Duration::from_secs(5), || {
+        !in_dlq.lock().unwrap().is_empty()
+    })
+    .await;
+
+    assert_eq!(
+        *in_dlq.lock().unwrap(),
+        ["poison"],
+        "the DLQ holds the poison message"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        count(&seen, "good-1"),
+        1,
+        "successes are deleted, never redelivered: {seen:?}"
+    );
+    assert_eq!(count(&seen, "good-2"), 1, "{seen:?}");
+    let poison: Vec<&Seen> = seen.iter().filter(|s| s.body == "poison").collect();
+    assert_eq!(
+        poison.iter().map(|s| s.receive_count).collect::<Vec<_>>(),
+        [1, 2],
+        "received maxReceiveCount times, then redriven"
+    );
+    assert!(
+        poison[1].at - poison[0].at >= Duration::from_millis(900),
+        "the retry waited for the visibility timeout"
+    );
+    assert!(bodies_in(&queues.sqs, &queues.url).await.is_empty());
+    assert!(
+        stats
+            .invocations
+            .iter()
+            .any(|i| i.failed == 1 && i.messages == 3)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn a_batch_that_times_out_comes_back_after_the_visibility_timeout() {
+    let (endpoint, _moto) = common::start_moto();
+    let visibility = Duration::from_secs(3);
+    let queues = queues(&endpoint, 3, 5).await;
+    queues
+        .sqs
+        .send_message()
+        .queue_url(&queues.url)
+        .message_body("slow-the-first-time")
+        .send()
+        .await
+        .unwrap();
+    let api = RuntimeApi::new("fake");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    // Hangs on the first delivery (a stuck or dead instance), succeeds on the second.
+    fake_instance(&api, Arc::clone(&seen), |_, receive_count| {
+        if receive_count == 1 {
+            Verdict::Hang
+        } else {
+            Verdict::Ok
+        }
+    });
+    let watched = Arc::clone(&seen);
+    let stats = run_until(&queues, &api, Duration::from_secs(1), || {
+        watched.lock().unwrap().len() >= 2
+    })
+    .await;
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().map(|s| s.receive_count).collect::<Vec<_>>(),
+        [1, 2],
+        "{seen:?}"
+    );
+    assert!(
+        seen[1].at - seen[0].at >= visibility - Duration::from_millis(100),
+        "redelivered only after the visibility timeout, not when the invocation timed out"
+    );
+    assert!(
+        stats.invocations[0].errored,
+        "the first invocation timed out"
+    );
+    // The second invocation succeeded, so the message is gone for good.
+    tokio::time::sleep(visibility).await;
+    assert!(bodies_in(&queues.sqs, &queues.url).await.is_empty());
+    assert!(bodies_in(&queues.sqs, &queues.dlq_url).await.is_empty());
+}
