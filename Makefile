@@ -29,6 +29,9 @@ IMAGES       ?=
 # Generated image sizes, cycled (used when IMAGES is empty).
 SIZES        ?= 1920x1080,1600x1200,2048x1536,4000x3000
 MODE         ?= direct
+# make fuzz: how long each fuzz target runs (libFuzzer options: -max_total_time=S or -runs=N).
+FUZZ_LIMIT   ?= -max_total_time=60
+CARGO_FUZZ_VERSION ?= 0.13.1
 # make chaos: uploads (at RATE_CHAOS per s), instance kills, share of S3 object calls failed,
 # share of batches delivered twice, the random seed (empty = from the clock).
 CHAOS_COUNT  ?= 500
@@ -39,8 +42,8 @@ DUPLICATES   ?= 0.05
 SEED         ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest chaos build deploy destroy redrive test-arm64
+.PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
+	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest chaos fuzz build deploy destroy redrive test-arm64
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -49,7 +52,7 @@ TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov
+test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov, a short fuzz
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
@@ -63,6 +66,26 @@ loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this ma
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) bash loadtest/run-local.sh
+
+# cargo fuzz needs the compiler's unstable sanitizer flags: RUSTC_BOOTSTRAP lets the stable
+# toolchain accept them, so no nightly toolchain is needed. Inputs that crash are copied into
+# processor/tests/fuzz-regressions/, which `make unit` replays.
+fuzz: ## Fuzz the image core and the message parser (FUZZ_LIMIT); crash inputs become regression tests
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
+	mkdir -p target/fuzz-corpus/render target/fuzz-corpus/message
+	cp processor/tests/fixtures/*.jpg processor/tests/fixtures/*.png target/fuzz-corpus/render/
+	cp processor/tests/events/*.json target/fuzz-corpus/message/
+	@set -e; for target in render message; do \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -O $$target \
+			target/fuzz-corpus/$$target processor/tests/fuzz-regressions/$$target \
+			-- $(FUZZ_LIMIT) -rss_limit_mb=2048 -max_len=262144 || { \
+			cp fuzz/artifacts/$$target/* processor/tests/fuzz-regressions/$$target/; \
+			echo "fuzz: $$target crashed; its input is now in processor/tests/fuzz-regressions/$$target/" >&2; \
+			exit 1; }; \
+	done
+
+fuzz-smoke: ## A short, repeatable fuzz run (fixed seed and run count), as CI does
+	$(MAKE) --no-print-directory fuzz FUZZ_LIMIT='-runs=20000 -seed=1'
 
 chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 faults, poison uploads, duplicates; audits every upload (CHAOS_COUNT, KILLS, S3_FAULTS, DUPLICATES, SEED)
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest

@@ -1,6 +1,8 @@
 //! Helpers shared by the processor's integration tests: fixtures, decoding outputs, metrics.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod fuzz_checks;
+
 use std::path::PathBuf;
 
 use processor::imaging::{Layout, Pixels};
