@@ -19,7 +19,7 @@ ARCH         ?= arm64
 ARM64_RUSTFLAGS ?= -C target-cpu=neoverse-n1
 # Extra arguments for terraform plan/apply, e.g. TF_ARGS='-var-file=prod.tfvars'.
 TF_ARGS      ?=
-# make loadtest: where (local: this machine; aws: not yet), how many uploads, how fast (per s,
+# make loadtest: where (local: this machine; aws: the deployed stack), how many uploads, how fast (per s,
 # empty = all at once), corrupt extras, a folder of images (empty = generated), notification mode.
 TARGET       ?= local
 COUNT        ?= 40
@@ -29,6 +29,8 @@ IMAGES       ?=
 # Generated image sizes, cycled (used when IMAGES is empty).
 SIZES        ?= 1920x1080,1600x1200,2048x1536,4000x3000
 MODE         ?= direct
+# TARGET=aws only: processor memory sizes to sweep, e.g. 1024,1769,3008 (empty = no sweep).
+SWEEP        ?=
 # make fuzz: how long each fuzz target runs (libFuzzer options: -max_total_time=S or -runs=N).
 FUZZ_LIMIT   ?= -max_total_time=60
 CARGO_FUZZ_VERSION ?= 0.13.1
@@ -57,15 +59,24 @@ test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov fuzz-smoke
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
 
-test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API; the event source mapping's retries and redrive
+test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API, the event source mapping, the AWS target
 	$(CARGO) build --locked -p processor --bin processor
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e --test event_source_mapping -- --ignored
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e --test event_source_mapping --test aws_target -- --ignored
 
-loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE); report in target/loadtest/latest/
-	@[ "$(TARGET)" = local ] || { echo "TARGET=$(TARGET): only TARGET=local is implemented so far" >&2; exit 2; }
+loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine, or TARGET=aws (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
+ifeq ($(TARGET),aws)
+	mkdir -p target/terraform
+	cd terraform && $(TF) show -json > $(CURDIR)/target/terraform/deployed.json
+	target/release/loadtest --target aws --state target/terraform/deployed.json \
+		--count $(COUNT) --corrupt $(CORRUPT) --sizes $(SIZES) $(if $(RATE),--rate $(RATE)) \
+		$(if $(IMAGES),--images $(IMAGES)) $(if $(SWEEP),--sweep $(SWEEP))
+else ifeq ($(TARGET),local)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) bash loadtest/run-local.sh
+else
+	@echo "TARGET=$(TARGET): use local or aws" >&2; exit 2
+endif
 
 # cargo fuzz needs the compiler's unstable sanitizer flags: RUSTC_BOOTSTRAP lets the stable
 # toolchain accept them, so no nightly toolchain is needed. Inputs that crash are copied into

@@ -4,7 +4,10 @@
 pub mod chaos;
 pub mod cost;
 pub mod fault_proxy;
+pub mod lambda_report;
 pub mod lambda_service;
+pub mod local_service;
+pub mod memory_sweep;
 pub mod prices;
 pub mod procstat;
 pub mod report;

@@ -98,6 +98,62 @@ pub struct ChaosReport {
     pub audit: Audit,
 }
 
+/// One memory size of a sweep (`--sweep`), from that pass's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    pub memory_mb: u32,
+    pub images_per_second: f64,
+    pub latency_ms: Percentiles,
+    pub processor_ms_per_image: f64,
+    pub peak_instance_memory_mib: f64,
+    pub cost_per_million_usd: f64,
+    pub run_id: String,
+}
+
+impl SweepRow {
+    pub fn of(report: &Report) -> Self {
+        Self {
+            memory_mb: report.memory_mb,
+            images_per_second: report.images_per_second,
+            latency_ms: report.latency_ms.clone(),
+            processor_ms_per_image: report.processor_ms_per_image,
+            peak_instance_memory_mib: report.peak_instance_memory_mib,
+            cost_per_million_usd: report.cost_per_million_usd.total,
+            run_id: report.run_id.clone(),
+        }
+    }
+
+    /// The sweep as a table, cheapest first marked.
+    pub fn markdown(rows: &[SweepRow]) -> String {
+        let cheapest = rows
+            .iter()
+            .map(|r| r.cost_per_million_usd)
+            .fold(f64::INFINITY, f64::min);
+        let mut md = String::from(
+            "| memory MB | images/s | p50 ms | p95 ms | ms/image | peak MiB | USD per million |\n|---|---|---|---|---|---|---|\n",
+        );
+        for r in rows {
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {} | {} | {:.1} | {:.0} | {:.2}{} |",
+                r.memory_mb,
+                r.images_per_second,
+                r.latency_ms.p50,
+                r.latency_ms.p95,
+                r.processor_ms_per_image,
+                r.peak_instance_memory_mib,
+                r.cost_per_million_usd,
+                if r.cost_per_million_usd == cheapest {
+                    " (cheapest)"
+                } else {
+                    ""
+                }
+            );
+        }
+        md
+    }
+}
+
 impl Report {
     pub fn markdown(&self) -> String {
         let c = &self.cost_per_million_usd;

@@ -95,12 +95,20 @@ fn function(values: &Value) -> Result<FunctionConfig> {
 }
 
 impl Deployment {
-    /// Reads `terraform show -json` of the `examples/local` root (its `pipeline` output is the
-    /// project root module's outputs).
+    /// Reads `terraform show -json` of a deployment: `terraform/` itself, or the
+    /// `examples/local` wrapper (whose `pipeline` output is the root module's outputs).
     pub fn from_show_json(show: &Value) -> Result<Self> {
-        let outputs = show
-            .pointer("/values/outputs/pipeline/value")
-            .context("no `pipeline` output: apply terraform/examples/local first")?;
+        // examples/local wraps the root module's outputs in one `pipeline` output; a real
+        // deployment's state (the root module applied directly) has them at the top.
+        let top: serde_json::Map<String, Value> = show
+            .pointer("/values/outputs")
+            .and_then(Value::as_object)
+            .context("no outputs in the state: apply the Terraform first")?
+            .iter()
+            .map(|(name, output)| (name.clone(), output["value"].clone()))
+            .collect();
+        let top = Value::Object(top);
+        let outputs = top.get("pipeline").unwrap_or(&top);
         let mut all = Vec::new();
         resources(
             show.pointer("/values/root_module")

@@ -87,7 +87,9 @@ resource "aws_lambda_function" "this" {
     log_format            = "JSON"
     log_group             = aws_cloudwatch_log_group.this.name
     application_log_level = "INFO"
-    system_log_level      = "WARN"
+    # INFO keeps Lambda's platform.report record (billed duration, max memory) per invocation:
+    # `make loadtest TARGET=aws` reads its costs from them.
+    system_log_level = "INFO"
   }
 
   depends_on = [aws_iam_role_policy.this]

@@ -1,0 +1,119 @@
+//! Lambda's per-invocation report (`REPORT` lines, or `platform.report` records in JSON log
+//! format): what a deployed function was billed and how much memory it used, read back from
+//! CloudWatch Logs.
+
+use serde_json::Value;
+
+/// One invocation as Lambda reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvocationReport {
+    pub duration_ms: f64,
+    pub billed_ms: f64,
+    pub memory_mb: f64,
+    pub max_memory_used_mb: f64,
+    /// Present on cold starts.
+    pub init_ms: Option<f64>,
+}
+
+/// Parses a log event: a JSON `platform.report` record or a plain-text `REPORT` line.
+pub fn parse(message: &str) -> Option<InvocationReport> {
+    let message = message.trim();
+    if message.starts_with('{') {
+        let record: Value = serde_json::from_str(message).ok()?;
+        if record["type"] != "platform.report" {
+            return None;
+        }
+        let metrics = &record["record"]["metrics"];
+        let get = |name: &str| metrics[name].as_f64();
+        return Some(InvocationReport {
+            duration_ms: get("durationMs")?,
+            billed_ms: get("billedDurationMs")?,
+            memory_mb: get("memorySizeMB")?,
+            max_memory_used_mb: get("maxMemoryUsedMB")?,
+            init_ms: get("initDurationMs"),
+        });
+    }
+    let rest = message.strip_prefix("REPORT ")?;
+    // Fields are tab-separated `Name: value unit`.
+    let field = |name: &str| {
+        rest.split('\t').find_map(|part| {
+            let value = part.trim().strip_prefix(name)?.strip_prefix(':')?;
+            value.split_whitespace().next()?.parse::<f64>().ok()
+        })
+    };
+    Some(InvocationReport {
+        duration_ms: field("Duration")?,
+        billed_ms: field("Billed Duration")?,
+        memory_mb: field("Memory Size")?,
+        max_memory_used_mb: field("Max Memory Used")?,
+        init_ms: field("Init Duration"),
+    })
+}
+
+/// What a log group received in a time window.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub reports: Vec<InvocationReport>,
+    /// The size of every log event, reports or not (log ingestion is billed by the byte).
+    pub bytes: u64,
+}
+
+/// The reports a function's log group received between two times (milliseconds since the
+/// epoch).
+pub async fn fetch(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    log_group: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<Fetched, aws_sdk_cloudwatchlogs::Error> {
+    let mut fetched = Fetched::default();
+    let mut pages = logs
+        .filter_log_events()
+        .log_group_name(log_group)
+        .start_time(start_ms)
+        .end_time(end_ms)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_sdk_cloudwatchlogs::Error::from)?;
+        for message in page.events().iter().filter_map(|e| e.message()) {
+            fetched.bytes += message.len() as u64;
+            fetched.reports.extend(parse(message));
+        }
+    }
+    Ok(fetched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_text_and_json_reports_and_nothing_else() {
+        let text = "REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 1769 MB\tMax Memory Used: 88 MB\tInit Duration: 25.10 ms\t\n";
+        assert_eq!(
+            parse(text),
+            Some(InvocationReport {
+                duration_ms: 12.34,
+                billed_ms: 13.0,
+                memory_mb: 1769.0,
+                max_memory_used_mb: 88.0,
+                init_ms: Some(25.1),
+            })
+        );
+        let json = r#"{"time":"2026-11-28T02:00:00.000Z","type":"platform.report","record":{"requestId":"6d68ca91","metrics":{"durationMs":803.5,"billedDurationMs":804,"memorySizeMB":1769,"maxMemoryUsedMB":141},"status":"success"}}"#;
+        let report = parse(json).unwrap();
+        assert_eq!(
+            (report.billed_ms, report.max_memory_used_mb, report.init_ms),
+            (804.0, 141.0, None)
+        );
+        for other in [
+            r#"{"time":"2026-11-28T02:00:00.000Z","type":"platform.start","record":{"requestId":"6d68ca91"}}"#,
+            r#"{"level":"INFO","fields":{"message":"rendered"}}"#,
+            "START RequestId: 6d68ca91 Version: $LATEST",
+            "REPORT RequestId: 6d68ca91\tDuration: soon",
+        ] {
+            assert_eq!(parse(other), None, "{other}");
+        }
+    }
+}
