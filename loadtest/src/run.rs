@@ -130,12 +130,19 @@ pub async fn upload_all(
     }
 }
 
-async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
+/// The keys under `prefix`, after `start_after` when given.
+async fn list_keys(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    start_after: Option<String>,
+) -> Vec<String> {
     let mut keys = Vec::new();
     let mut pages = s3
         .list_objects_v2()
         .bucket(bucket)
         .prefix(prefix)
+        .set_start_after(start_after)
         .into_paginator()
         .send();
     while let Some(Ok(page)) = pages.next().await {
@@ -202,6 +209,9 @@ pub async fn dead_letter_keys(sqs: &aws_sdk_sqs::Client, dlq_url: &str) -> HashS
 /// Polls S3 (every 250 ms) until every upload has all its renditions, its rejection record, or
 /// its message in the dead-letter queue (looked for whenever the queue is empty), or until
 /// `timeout`; records when each outcome was first seen and samples the queue depth.
+///
+/// Listings start after the first upload still pending: keys seen once stay known, and the
+/// emulator is not made to list every finished upload four times a second.
 #[allow(clippy::too_many_arguments)]
 pub async fn reconcile(
     s3: &aws_sdk_s3::Client,
@@ -226,6 +236,8 @@ pub async fn reconcile(
     ];
     let mut last_depth_sample = f64::NEG_INFINITY;
     let mut last_dlq_scan = f64::NEG_INFINITY;
+    let mut outputs: HashSet<String> = HashSet::new();
+    let mut rejections: HashSet<String> = HashSet::new();
     loop {
         let now = started.elapsed().as_secs_f64();
         if now - last_depth_sample >= 1.0 {
@@ -245,13 +257,41 @@ pub async fn reconcile(
             timeline.lock().expect("lock").dlq_keys.extend(keys);
             last_dlq_scan = now;
         }
-        let outputs: HashSet<String> = list_keys(s3, &deployment.output_bucket, &output_prefix)
-            .await
-            .into_iter()
-            .collect();
-        let mut rejections = HashSet::new();
-        for prefix in &rejected_prefixes {
-            rejections.extend(list_keys(s3, &deployment.output_bucket, prefix).await);
+        let (first_output, first_record) = {
+            let t = timeline.lock().expect("lock");
+            let pending = t
+                .uploaded_s
+                .keys()
+                .filter(|k| !t.done_s.contains_key(*k) && !t.rejected_s.contains_key(*k));
+            let first_output = pending
+                .clone()
+                .map(|k| {
+                    let stem = processor::pipeline::strip_extension(k);
+                    format!("{}{stem}", deployment.output_prefix)
+                })
+                .min();
+            let first_record = pending
+                .map(|k| format!("{}{k}", deployment.rejected_prefix))
+                .min();
+            (first_output, first_record)
+        };
+        // Nothing pending: no upload can have produced anything new.
+        if first_output.is_some() {
+            outputs.extend(
+                list_keys(s3, &deployment.output_bucket, &output_prefix, first_output).await,
+            );
+            rejections.extend(
+                list_keys(
+                    s3,
+                    &deployment.output_bucket,
+                    &rejected_prefixes[0],
+                    first_record,
+                )
+                .await,
+            );
+            rejections.extend(
+                list_keys(s3, &deployment.output_bucket, &rejected_prefixes[1], None).await,
+            );
         }
         let seen_at = started.elapsed().as_secs_f64();
         let finished = {
