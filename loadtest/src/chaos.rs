@@ -10,7 +10,7 @@ use futures::StreamExt;
 use crate::lambda_service::FunctionPool;
 use crate::run::{Expected, Timeline, Upload, rendition_keys};
 use crate::tfstate::Deployment;
-use processor::imaging::{Limits, Orientation, Rendition, plan, probe};
+use processor::imaging::{Limits, Rendition, output_sizes, probe};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -123,25 +123,6 @@ impl Audit {
     }
 }
 
-/// The size each rendition of `source` must have.
-fn planned_sizes(source: &[u8], renditions: &[Rendition]) -> Option<Vec<(u32, u32)>> {
-    let header = probe(source, &Limits::default()).ok()?;
-    let orientation = header
-        .exif
-        .as_deref()
-        .map_or_else(Orientation::default, Orientation::from_exif);
-    let (width, height) = orientation.upright_size(header.width, header.height);
-    Some(
-        renditions
-            .iter()
-            .map(|r| {
-                let p = plan(width, height, r);
-                (p.width, p.height)
-            })
-            .collect(),
-    )
-}
-
 async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
     let object = s3
         .get_object()
@@ -171,8 +152,8 @@ async fn check_upload(
                     found(timeline, key)
                 ));
             }
-            let sizes = planned_sizes(&upload.bytes, renditions)
-                .ok_or_else(|| format!("{key}: the source itself does not probe"))?;
+            let sizes = output_sizes(&upload.bytes, renditions, &Limits::default())
+                .map_err(|e| format!("{key}: the source itself does not probe: {e}"))?;
             let names: Vec<String> = renditions.iter().map(|r| r.name.clone()).collect();
             let keys = rendition_keys(deployment, key, &names);
             for (output_key, (width, height)) in keys.iter().zip(&sizes) {

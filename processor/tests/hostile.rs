@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use processor::batch::handle_batch;
 use processor::config::Config;
 use processor::imaging::{
-    ErrorKind, Limits, Orientation, RenderOptions, parse_renditions, plan, probe, render,
+    ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render,
 };
 use processor::pipeline::Processor;
 use processor::store::MemoryStore;
@@ -161,20 +161,8 @@ fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
 
 /// What a render of `bytes` must produce if it succeeds: the planned size of each rendition.
 fn planned_sizes(bytes: &[u8]) -> Vec<(u32, u32)> {
-    let header = probe(bytes, &LIMITS).expect("a rendered input probes");
-    let orientation = header
-        .exif
-        .as_deref()
-        .map_or_else(Orientation::default, Orientation::from_exif);
-    let (width, height) = orientation.upright_size(header.width, header.height);
-    parse_renditions(RENDITIONS)
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let p = plan(width, height, r);
-            (p.width, p.height)
-        })
-        .collect()
+    output_sizes(bytes, &parse_renditions(RENDITIONS).unwrap(), &LIMITS)
+        .expect("a rendered input probes")
 }
 
 #[test]

@@ -119,6 +119,35 @@ impl FullFrame {
 /// as resampling from the full-size source.
 const MIN_CASCADE_SHRINK: f64 = 2.0;
 
+/// The EXIF orientation of an image, and its size once turned upright.
+fn upright(header: &Header) -> (Orientation, u32, u32) {
+    let orientation = header
+        .exif
+        .as_deref()
+        .map(Orientation::from_exif)
+        .unwrap_or_default();
+    let (width, height) = orientation.upright_size(header.width, header.height);
+    (orientation, width, height)
+}
+
+/// The size each rendition of an image will have (upright, as `render` makes it), from its
+/// header alone.
+pub fn output_sizes(
+    bytes: &[u8],
+    renditions: &[Rendition],
+    limits: &Limits,
+) -> Result<Vec<(u32, u32)>, ImageError> {
+    let header = probe(bytes, limits)?;
+    let (_, width, height) = upright(&header);
+    Ok(renditions
+        .iter()
+        .map(|r| {
+            let p = plan(width, height, r);
+            (p.width, p.height)
+        })
+        .collect())
+}
+
 /// Renders every rendition of one source image.
 pub fn render(
     bytes: &[u8],
@@ -127,12 +156,7 @@ pub fn render(
 ) -> Result<Rendered, ImageError> {
     let started = Instant::now();
     let header = probe(bytes, &options.limits)?;
-    let orientation = header
-        .exif
-        .as_deref()
-        .map(Orientation::from_exif)
-        .unwrap_or_default();
-    let (width, height) = orientation.upright_size(header.width, header.height);
+    let (orientation, width, height) = upright(&header);
     // Plans in the stored frame: resampling happens before the small outputs are turned upright.
     let plans: Vec<Plan> = renditions
         .iter()

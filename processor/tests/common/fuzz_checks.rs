@@ -3,7 +3,7 @@
 //! `common`.
 
 use processor::imaging::{
-    ErrorKind, Limits, Orientation, RenderOptions, parse_renditions, plan, probe, render,
+    ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render,
 };
 use processor::message::{Request, parse_body};
 
@@ -30,19 +30,11 @@ pub fn check_render(data: &[u8]) {
             "bad input is permanent: {err}"
         ),
         Ok(rendered) => {
-            let header = probe(data, &LIMITS).expect("a rendered input probes");
-            let orientation = header
-                .exif
-                .as_deref()
-                .map_or_else(Orientation::default, Orientation::from_exif);
-            let (width, height) = orientation.upright_size(header.width, header.height);
+            let planned =
+                output_sizes(data, &renditions, &LIMITS).expect("a rendered input probes");
             assert_eq!(rendered.outputs.len(), renditions.len());
-            for (output, rendition) in rendered.outputs.iter().zip(&renditions) {
-                let planned = plan(width, height, rendition);
-                assert_eq!(
-                    (output.width, output.height),
-                    (planned.width, planned.height)
-                );
+            for (output, size) in rendered.outputs.iter().zip(planned) {
+                assert_eq!((output.width, output.height), size);
                 assert!(
                     output.jpeg.starts_with(&[0xFF, 0xD8]) && output.jpeg.ends_with(&[0xFF, 0xD9])
                 );
