@@ -171,7 +171,7 @@ fn spawn_instance(
     log_dir: &std::path::Path,
 ) -> std::io::Result<Instance> {
     let (id, address) = api.serve_instance()?;
-    // Replacements append to the same log as the instance they replace.
+    // One log per instance, replacements included; appended to, never truncated.
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
