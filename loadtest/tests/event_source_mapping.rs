@@ -1,6 +1,7 @@
 //! The event source mapping emulation against real SQS semantics (moto): successes deleted,
 //! failures left to the visibility timeout, redriven to the DLQ after `maxReceiveCount`, and a
-//! batch whose instance never answers retried once its visibility timeout expires.
+//! batch whose instance never answers retried once its visibility timeout expires; and the
+//! Runtime API failing at once the invocation of an instance that died.
 
 mod common;
 
@@ -328,4 +329,39 @@ async fn a_batch_that_times_out_comes_back_after_the_visibility_timeout() {
     tokio::time::sleep(visibility).await;
     assert!(bodies_in(&queues.sqs, &queues.url).await.is_empty());
     assert!(bodies_in(&queues.sqs, &queues.dlq_url).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_dies_mid_invocation_fails_it_at_once() {
+    let api = RuntimeApi::new("fake");
+    let (instance, address) = api.serve_instance().unwrap();
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let invoking = api.clone();
+    let invocation = tokio::spawn(async move {
+        invoking
+            .invoke(Bytes::from_static(b"{}"), Duration::from_secs(30))
+            .await
+    });
+    // The instance takes the invocation, then dies without answering.
+    let next = client
+        .get(
+            format!("http://{address}/2018-06-01/runtime/invocation/next")
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(next.status().is_success());
+    let died = Instant::now();
+    assert!(api.instance_exited(instance), "it held an invocation");
+    let outcome = invocation
+        .await
+        .unwrap()
+        .expect("an outcome, not a timeout");
+    assert!(died.elapsed() < Duration::from_secs(5), "failed at once");
+    let loadtest::runtime_api::Outcome::Error(body) = outcome else {
+        panic!("expected an error, got {outcome:?}")
+    };
+    assert!(String::from_utf8_lossy(&body).contains("Runtime.ExitError"));
+    assert!(!api.instance_exited(instance), "nothing is held any more");
 }
