@@ -110,11 +110,7 @@ impl FunctionPool {
         let usage = usage_of(&instance.child);
         instance.child.kill()?;
         instance.child.wait()?;
-        let id = instance.id;
-        let was_busy = self.api.instance_exited(id);
-        instances.running[index] = spawn_instance(&self.api, &self.spec, &self.log_dir)?;
-        instances.retire(usage);
-        Ok(was_busy)
+        instances.replace(index, usage, &self.api, &self.spec, &self.log_dir)
     }
 
     /// How many instances exited or were killed and replaced.
@@ -152,9 +148,21 @@ impl Usage {
 }
 
 impl Instances {
-    fn retire(&mut self, usage: Usage) {
+    /// Puts a fresh instance in the place of instance `index`, whose process has ended after
+    /// using `usage`, and fails the invocation it held. Returns whether it held one.
+    fn replace(
+        &mut self,
+        index: usize,
+        usage: Usage,
+        api: &RuntimeApi,
+        spec: &FunctionSpec,
+        log_dir: &std::path::Path,
+    ) -> std::io::Result<bool> {
+        let was_busy = api.instance_exited(self.running[index].id);
+        self.running[index] = spawn_instance(api, spec, log_dir)?;
         self.retired = self.retired.add(usage);
         self.replaced += 1;
+        Ok(was_busy)
     }
 }
 
@@ -226,13 +234,9 @@ async fn supervise(
             if !matches!(instance.child.try_wait(), Ok(Some(_))) {
                 continue;
             }
-            api.instance_exited(instance.id);
-            match spawn_instance(&api, &spec, &log_dir) {
-                Ok(fresh) => {
-                    instances.running[index] = fresh;
-                    instances.retire(Usage::default());
-                }
-                Err(err) => eprintln!("could not replace an instance of {}: {err}", spec.name),
+            // Its usage is gone with it: /proc forgets a process once it is reaped.
+            if let Err(err) = instances.replace(index, Usage::default(), &api, &spec, &log_dir) {
+                eprintln!("could not replace an instance of {}: {err}", spec.name);
             }
         }
     }
