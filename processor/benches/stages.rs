@@ -143,7 +143,9 @@ fn bench_encode(c: &mut Criterion) {
                         renditions
                             .iter()
                             .map(|p| match optimize {
-                                None => processor::imaging::encode(p, 80, None).unwrap().len(),
+                                None => processor::imaging::encode(p, 80, None, Default::default())
+                                    .unwrap()
+                                    .len(),
                                 Some(optimize) => encode_with(p, optimize, progressive),
                             })
                             .sum::<usize>()

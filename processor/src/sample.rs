@@ -1,7 +1,7 @@
 //! Photo-like images generated on the spot, for tests, benchmarks and load tests that must not
 //! depend on a folder of real photos.
 
-use crate::imaging::{ImageError, Layout, Pixels, encode};
+use crate::imaging::{CpuExtensions, ImageError, Layout, Pixels, encode};
 
 /// A deterministic RGB image with what photos have: smooth gradients, soft edges, and a little
 /// sensor-like noise; `seed` varies the scene.
@@ -43,5 +43,10 @@ pub fn photo(width: u32, height: u32, seed: u32) -> Pixels {
 
 /// [`photo`] encoded as a JPEG of the given quality.
 pub fn photo_jpeg(width: u32, height: u32, seed: u32, quality: u8) -> Result<Vec<u8>, ImageError> {
-    encode(&photo(width, height, seed), quality, None)
+    encode(
+        &photo(width, height, seed),
+        quality,
+        None,
+        CpuExtensions::default(),
+    )
 }

@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use processor::imaging::{
-    CpuExtensions, ErrorKind, Layout, RenderOptions, Rendition, parse_renditions, render,
+    CpuExtensions, ErrorKind, Layout, Pixels, RenderOptions, Rendition, encode, parse_renditions,
+    render, supported_cpu_extensions,
 };
 
 fn renditions(spec: &str) -> Vec<Rendition> {
@@ -218,6 +219,36 @@ fn every_cpu_variant_renders_identical_bytes() {
             render_with(cpu) == reference,
             "{cpu:?} differs from the scalar code"
         );
+    }
+}
+
+#[test]
+fn subsampled_chroma_is_right_to_the_last_row_and_column_of_every_size() {
+    // A chroma row the encoder reads but the conversion left unwritten, or an edge square
+    // averaged with pixels outside the image, turns pixels of a flat colour green or pink.
+    let orange = [230, 120, 20];
+    for (width, height) in [
+        (1, 1),
+        (2, 2),
+        (3, 5),
+        (17, 9),
+        (18, 16),
+        (33, 18),
+        (64, 47),
+    ] {
+        let pixels = Pixels {
+            width,
+            height,
+            layout: Layout::Rgb,
+            data: orange.repeat((width * height) as usize),
+        };
+        for cpu in supported_cpu_extensions() {
+            let out = decode_output(&encode(&pixels, 80, None, cpu).unwrap());
+            for (x, y) in (0..height).flat_map(|y| (0..width).map(move |x| (x, y))) {
+                let what = format!("{width}x{height} on {cpu:?} at {x},{y}");
+                assert_colour(&out, x, y, orange, 2, &what);
+            }
+        }
     }
 }
 

@@ -1,19 +1,29 @@
-//! JPEG encoding with jpeg-encoder: box-averaged chroma, the standard Huffman tables, ICC kept.
+//! JPEG encoding with jpeg-encoder: 4:2:0 chroma box-averaged by our SIMD kernels below quality
+//! 90 and full chroma from there, the standard Huffman tables, ICC kept.
 
-use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder};
+use fast_image_resize::CpuExtensions;
+use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
 use super::error::ImageError;
 use super::pixels::{Layout, Pixels};
+use super::ycbcr::{Kernel, Subsampled420};
+
+/// From this quality up chroma keeps full resolution (jpeg-encoder's own default rule).
+const FULL_CHROMA_QUALITY: u8 = 90;
 
 /// Encodes `pixels` as a baseline JPEG; `icc` is embedded so colour-managed viewers show the
-/// colours of the source. Nothing else from the source's metadata is written.
-pub fn encode(pixels: &Pixels, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>, ImageError> {
+/// colours of the source. Nothing else from the source's metadata is written. `cpu` picks the
+/// colour conversion's SIMD kernel; the output is the same for every kernel.
+pub fn encode(
+    pixels: &Pixels,
+    quality: u8,
+    icc: Option<&[u8]>,
+    cpu: CpuExtensions,
+) -> Result<Vec<u8>, ImageError> {
     let fail = |e: jpeg_encoder::EncodingError| ImageError::internal("encoding", e);
     let (width, height) = (side(pixels.width)?, side(pixels.height)?);
     let mut out = Vec::with_capacity(pixels.data.len() / 8);
     let mut encoder = Encoder::new(&mut out, quality);
-    // Nearest-sample chroma costs ~0.4 dB PSNR against libjpeg's box average for no real speed.
-    encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
     // Optimised tables make the three renditions of the benchmark job 1.6-4.6% smaller but take
     // 30% longer to encode, and buffer every coefficient of the image (24 MB at 1600x1600),
     // where the standard tables stream one row of blocks at a time (`make bench-stages`, group
@@ -22,13 +32,24 @@ pub fn encode(pixels: &Pixels, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8
     if let Some(profile) = icc {
         encoder.add_icc_profile(profile).map_err(fail)?;
     }
-    let color = match pixels.layout {
-        Layout::Gray => ColorType::Luma,
-        Layout::Rgb => ColorType::Rgb,
-    };
-    encoder
-        .encode(&pixels.data, width, height, color)
-        .map_err(fail)?;
+    let data = &pixels.data;
+    match pixels.layout {
+        Layout::Gray => encoder.encode(data, width, height, ColorType::Luma),
+        Layout::Rgb if quality >= FULL_CHROMA_QUALITY => {
+            encoder.set_sampling_factor(SamplingFactor::F_1_1);
+            encoder.encode(data, width, height, ColorType::Rgb)
+        }
+        Layout::Rgb => {
+            // The chroma rows arrive averaged over each 2x2 square and repeated across it, so
+            // the nearest sample is the box average (nearest sampling of raw pixels costs
+            // ~0.4 dB PSNR against libjpeg's average).
+            encoder.set_sampling_factor(SamplingFactor::F_2_2);
+            encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Nearest);
+            let kernel = Kernel::for_cpu(cpu);
+            encoder.encode_image(Subsampled420::new(data, width, height, kernel))
+        }
+    }
+    .map_err(fail)?;
     Ok(out)
 }
 

@@ -14,6 +14,7 @@ mod pixels;
 mod probe;
 mod resize;
 mod spec;
+mod ycbcr;
 
 use std::time::{Duration, Instant};
 
@@ -224,7 +225,12 @@ pub fn render(
         timings.resize += step.elapsed();
 
         let step = Instant::now();
-        let jpeg = encode(&upright, renditions[i].quality, header.icc.as_deref())?;
+        let jpeg = encode(
+            &upright,
+            renditions[i].quality,
+            header.icc.as_deref(),
+            options.cpu,
+        )?;
         timings.encode += step.elapsed();
         outputs[i] = Some(Output {
             name: renditions[i].name.clone(),
