@@ -73,18 +73,37 @@ fn bench_decode(c: &mut Criterion) {
         group.throughput(Throughput::Elements(
             u64::from(header.width) * u64::from(header.height),
         ));
-        group.bench_with_input(BenchmarkId::new("zune_full", &name), &bytes, |b, bytes| {
-            b.iter(|| decode(bytes, &header, 1, settings()).unwrap())
-        });
         let denominator = jpeg_scale_denominator(&plans);
-        if denominator > 1 {
-            group.bench_with_input(
-                BenchmarkId::new(format!("jpeg_decoder_scaled_1_{denominator}"), &name),
-                &bytes,
-                |b, bytes| b.iter(|| decode(bytes, &header, denominator, settings()).unwrap()),
-            );
-        }
+        group.bench_with_input(
+            BenchmarkId::new(format!("pipeline_1_{denominator}"), &name),
+            &bytes,
+            |b, bytes| b.iter(|| decode(bytes, &header, denominator, settings()).unwrap()),
+        );
+        group.bench_with_input(BenchmarkId::new("zune_full", &name), &bytes, |b, bytes| {
+            b.iter(|| zune_full(bytes))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("libjpeg_turbo_full", &name),
+            &bytes,
+            |b, bytes| b.iter(|| libjpeg_turbo_full(bytes)),
+        );
     }
+}
+
+fn zune_full(jpeg: &[u8]) -> usize {
+    let options = zune_core::options::DecoderOptions::default()
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
+    zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(jpeg), options)
+        .decode()
+        .unwrap()
+        .len()
+}
+
+fn libjpeg_turbo_full(jpeg: &[u8]) -> usize {
+    let mut started = mozjpeg::Decompress::new_mem(jpeg).unwrap().rgb().unwrap();
+    let decoded = started.read_scanlines::<u8>().unwrap().len();
+    started.finish().unwrap();
+    decoded
 }
 
 fn bench_resize(c: &mut Criterion) {

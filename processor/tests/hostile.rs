@@ -1,7 +1,9 @@
 //! Hostile inputs: every committed fixture cut short at many points and with bits flipped,
 //! handmade broken headers, pixel floods and PNG bombs, through `render` and the batch handler.
 //! Each must end in a typed, permanent error or a correct output; no panic may escape; and no
-//! render may allocate more than three times the largest decoded image the limits allow.
+//! render may allocate more than three times the largest decoded image the limits allow. The
+//! allocator below sees Rust's allocations only: libjpeg-turbo's working memory (C `malloc`,
+//! the coefficient store of a progressive file above all) is bounded by the same pixel limit.
 
 mod common;
 

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use processor::imaging::{
-    CpuExtensions, ErrorKind, Layout, Pixels, RenderOptions, Rendition, encode, parse_renditions,
-    render, supported_cpu_extensions,
+    CpuExtensions, ErrorKind, Layout, Limits, Pixels, RenderOptions, Rendition, encode,
+    parse_renditions, probe, render, supported_cpu_extensions,
 };
 
 fn renditions(spec: &str) -> Vec<Rendition> {
@@ -93,20 +93,50 @@ fn fit_and_cover_sizes_for_every_jpeg_flavour() {
     }
 }
 
+/// A 48x48 baseline JPEG coded one component per scan (jpeg-encoder writes that layout when it
+/// optimises Huffman tables) with red, green, blue and white quadrants; zune-jpeg 0.5.15 turns
+/// it black at this size.
+fn non_interleaved_quadrants() -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(48 * 48 * 3);
+    for y in 0..48 {
+        for x in 0..48 {
+            rgb.extend(match (x < 24, y < 24) {
+                (true, true) => [255, 0, 0],
+                (false, true) => [0, 255, 0],
+                (true, false) => [0, 0, 255],
+                (false, false) => [255, 255, 255],
+            });
+        }
+    }
+    let mut jpeg = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 95);
+    encoder.set_optimized_huffman_tables(true);
+    encoder
+        .encode(&rgb, 48, 48, jpeg_encoder::ColorType::Rgb)
+        .expect("encode quadrants");
+    jpeg
+}
+
 #[test]
 fn non_interleaved_baseline_sources_keep_their_colours() {
-    // The pipeline's own outputs are coded one component per scan (optimised Huffman tables),
-    // the layout zune-jpeg 0.5.15 misdecodes; feeding one back in must keep red red.
-    let first = render_fixture("orientation_1.jpg", "o:96x96");
-    let again = render(
-        &first.outputs[0].jpeg,
-        &renditions("o:48x48"),
-        &RenderOptions::default(),
-    )
-    .expect("re-render");
-    let out = decode_output(&again.outputs[0].jpeg);
-    assert_colour(&out, 2, 2, [255, 0, 0], 40, "red quadrant");
-    assert_colour(&out, 45, 2, [0, 255, 0], 40, "green quadrant");
+    // So this layout goes to libjpeg-turbo at every scale.
+    let source = non_interleaved_quadrants();
+    let header = probe(&source, &Limits::default()).expect("probe");
+    assert!(
+        header.non_interleaved,
+        "the fixture has one scan per component"
+    );
+    for (spec, scale) in [("o:48x48", 1), ("o:24x24", 2)] {
+        let rendered = render(&source, &renditions(spec), &RenderOptions::default())
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert_eq!(rendered.decode_scale, scale, "{spec}");
+        let out = decode_output(&rendered.outputs[0].jpeg);
+        let far = out.width - 3;
+        assert_colour(&out, 2, 2, [255, 0, 0], 40, "red quadrant");
+        assert_colour(&out, far, 2, [0, 255, 0], 40, "green quadrant");
+        assert_colour(&out, 2, far, [0, 0, 255], 40, "blue quadrant");
+        assert_colour(&out, far, far, [255, 255, 255], 40, "white quadrant");
+    }
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub struct Header {
     /// JPEG only: a sequential frame coded one component per scan. zune-jpeg 0.5.15 decodes
     /// these to wrong colours without an error (zune-image issues 419/422/448).
     pub non_interleaved: bool,
+    /// JPEG only: a progressive frame (coefficients refined over several scans).
+    pub progressive: bool,
     /// The TIFF payload of the EXIF block (JPEG APP1 `Exif`, PNG `eXIf`).
     pub exif: Option<Vec<u8>>,
     /// The embedded ICC profile (JPEG APP2 chunks reassembled, PNG `iCCP` inflated).
@@ -240,6 +242,7 @@ fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
                     height,
                     components,
                     non_interleaved: !progressive && scan_components < components,
+                    progressive,
                     exif,
                     icc,
                 });
@@ -296,6 +299,7 @@ fn png_header(bytes: &[u8]) -> Result<Header, ImageError> {
         height,
         components: 0,
         non_interleaved: false,
+        progressive: false,
         exif: None,
         icc: None,
     })
