@@ -172,7 +172,23 @@ fn bench_encode(c: &mut Criterion) {
                 },
             );
         }
+        // libjpeg-turbo's baseline encoder (mozjpeg's fastest profile): the speed to aim at.
+        group.bench_with_input(
+            BenchmarkId::new("libjpeg_turbo", &name),
+            &renditions,
+            |b, renditions| b.iter(|| renditions.iter().map(libjpeg_turbo_encode).sum::<usize>()),
+        );
     }
+}
+
+fn libjpeg_turbo_encode(pixels: &Pixels) -> usize {
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    compress.set_fastest_defaults();
+    compress.set_size(pixels.width as usize, pixels.height as usize);
+    compress.set_quality(80.0);
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&pixels.data).unwrap();
+    started.finish().unwrap().len()
 }
 
 fn encode_with(pixels: &Pixels, optimize: bool, progressive: bool) -> usize {
