@@ -12,7 +12,8 @@ use super::probe::{Format, Header};
 /// How to decode: the SIMD switch and the colour transparent pixels are composited onto.
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeSettings {
-    /// Let zune-jpeg use its AVX2/NEON kernels; off runs its scalar code.
+    /// Let zune-jpeg use its AVX2/NEON kernels; off runs its scalar code. libjpeg-turbo picks
+    /// its SIMD itself, with output identical to its C code.
     pub simd: bool,
     pub background: [u8; 3],
 }
@@ -41,8 +42,8 @@ pub fn decode(
 }
 
 /// libjpeg-turbo takes what zune-jpeg 0.5 cannot do (a DCT-scaled decode), gets wrong (one scan
-/// per component) or does slower than the goal allows (progressive refinement, 10-20% slower
-/// on the corpus); zune-jpeg keeps full-size baseline JPEG and every CMYK/YCCK one but those.
+/// per component) or does slower than the goal allows (progressive scans: 10-32% longer on the
+/// corpus). zune-jpeg keeps full-size baseline files and CMYK/YCCK ones, which it turns into RGB.
 fn uses_libjpeg(header: &Header, scale_denominator: u32) -> bool {
     header.non_interleaved
         || (header.components != 4 && (scale_denominator > 1 || header.progressive))
@@ -251,5 +252,23 @@ mod tests {
                 "{name}: mean {mean:.2}, worst {worst}"
             );
         }
+    }
+
+    #[test]
+    fn a_libjpeg_fatal_error_is_a_corrupt_image_not_a_panic() {
+        let mut jpeg = include_bytes!("../../tests/fixtures/progressive.jpg").to_vec();
+        let table = jpeg
+            .windows(2)
+            .position(|m| m == [0xFF, 0xC4])
+            .expect("a Huffman table");
+        // Table class 1, index 15: libjpeg stops with "Bogus DHT index 15"; the probe does not
+        // read Huffman tables, so only the decoder can find this.
+        jpeg[table + 4] = 0x1F;
+        let header = probe(&jpeg, &Limits::default()).expect("the header still probes");
+        let err = decode_jpeg_libjpeg(&jpeg, &header, 2).expect_err("a bogus table");
+        assert!(
+            matches!(&err, ImageError::Corrupt { detail, .. } if detail.contains("DHT")),
+            "{err}"
+        );
     }
 }
