@@ -76,8 +76,9 @@ fn decode_jpeg_zune(
     checked_pixels(Format::Jpeg, header.width, header.height, layout, data)
 }
 
-/// libjpeg-turbo's decode at 1/`denominator` size: its reduced IDCTs compute only the
-/// frequencies the smaller image can show, so a 12 MP photo never exists at full size.
+/// libjpeg-turbo's decode at 1/`denominator` size (1: full size). Scaled, its reduced IDCTs
+/// compute only the frequencies the smaller image can show, so a 12 MP photo never exists at
+/// full size.
 fn decode_jpeg_libjpeg(
     bytes: &[u8],
     header: &Header,
@@ -90,7 +91,7 @@ fn decode_jpeg_libjpeg(
         });
     }
     // mozjpeg turns libjpeg's fatal errors into an unwind that carries libjpeg's message.
-    std::panic::catch_unwind(|| decode_libjpeg(bytes, header, denominator)).unwrap_or_else(
+    std::panic::catch_unwind(|| libjpeg_pixels(bytes, header, denominator)).unwrap_or_else(
         |payload| {
             let detail = payload
                 .downcast::<String>()
@@ -103,7 +104,7 @@ fn decode_jpeg_libjpeg(
     )
 }
 
-fn decode_libjpeg(bytes: &[u8], header: &Header, denominator: u32) -> Result<Pixels, ImageError> {
+fn libjpeg_pixels(bytes: &[u8], header: &Header, denominator: u32) -> Result<Pixels, ImageError> {
     let failed = |e: std::io::Error| corrupt(Format::Jpeg, e);
     let mut decompress = mozjpeg::Decompress::new_mem(bytes).map_err(failed)?;
     // libjpeg scales by n/8; the denominators the planner picks (1, 2, 4, 8) divide 8.
@@ -246,9 +247,9 @@ mod tests {
                 .collect();
             let mean = f64::from(differences.iter().sum::<u32>()) / differences.len() as f64;
             let worst = differences.iter().max().copied().unwrap_or(0);
-            eprintln!("{name}: mean {mean:.2} worst {worst}");
+            // They differ only in IDCT and chroma upsampling rounding: 0.43 and 3 at most here.
             assert!(
-                mean < 1.0 && worst < 24,
+                mean < 1.0 && worst <= 4,
                 "{name}: mean {mean:.2}, worst {worst}"
             );
         }
