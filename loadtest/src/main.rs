@@ -117,11 +117,11 @@ impl Clients {
 
 fn images(args: &Args) -> Result<Vec<(String, Bytes)>> {
     if let Some(dir) = &args.images {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
+        let files = loadtest::run::image_files(dir)
+            .with_context(|| format!("reading the images folder {}", dir.display()))?;
+        if files.is_empty() {
+            bail!("no .jpg, .jpeg or .png files in {}", dir.display());
+        }
         let named = files.iter().map(|p| {
             Ok((
                 p.file_name()

@@ -2,6 +2,7 @@
 //! every upload against its renditions or rejection record, and measure along the way.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,24 @@ pub struct Timeline {
     /// Uploads of this run whose message is in the dead-letter queue.
     pub dlq_keys: HashSet<String>,
     pub wall_s: f64,
+}
+
+/// The JPEG and PNG files directly in `dir`, sorted by name: what `--images` uploads. Anything
+/// else there (a README, a sidecar file) would only come back as a rejection nobody expected.
+pub fn image_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let is_image = |path: &Path| {
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            ["jpg", "jpeg", "png"]
+                .iter()
+                .any(|x| e.eq_ignore_ascii_case(x))
+        })
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_image(p))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// The keys under which an upload's renditions appear.
@@ -334,4 +353,25 @@ pub async fn reconcile(
     let mut t = timeline.lock().expect("lock");
     t.dlq_keys.extend(keys);
     t.wall_s = started.elapsed().as_secs_f64();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_files;
+
+    #[test]
+    fn only_jpeg_and_png_files_are_uploaded() {
+        let dir = std::env::temp_dir().join(format!("loadtest-images-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("folder.jpg")).unwrap();
+        for name in ["b.JPG", "a.png", "c.jpeg", "README.md", "jpg"] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        let found = image_files(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.png", "b.JPG", "c.jpeg"]);
+    }
 }
