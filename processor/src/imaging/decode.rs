@@ -49,6 +49,15 @@ fn uses_libjpeg(header: &Header, scale_denominator: u32) -> bool {
         || (header.components != 4 && (scale_denominator > 1 || header.progressive))
 }
 
+/// Grey JPEGs stay grey; colour ones (YCbCr, RGB, CMYK/YCCK) come out as RGB.
+fn jpeg_layout(header: &Header) -> Layout {
+    if header.components == 1 {
+        Layout::Gray
+    } else {
+        Layout::Rgb
+    }
+}
+
 fn zune_options(header: &Header, simd: bool) -> DecoderOptions {
     DecoderOptions::default()
         .set_max_width(header.width as usize)
@@ -61,11 +70,7 @@ fn decode_jpeg_zune(
     header: &Header,
     settings: DecodeSettings,
 ) -> Result<Pixels, ImageError> {
-    let layout = if header.components == 1 {
-        Layout::Gray
-    } else {
-        Layout::Rgb
-    };
+    let layout = jpeg_layout(header);
     let out_colorspace = match layout {
         Layout::Gray => ColorSpace::Luma,
         Layout::Rgb => ColorSpace::RGB,
@@ -109,11 +114,7 @@ fn libjpeg_pixels(bytes: &[u8], header: &Header, denominator: u32) -> Result<Pix
     let mut decompress = mozjpeg::Decompress::new_mem(bytes).map_err(failed)?;
     // libjpeg scales by n/8; the denominators the planner picks (1, 2, 4, 8) divide 8.
     decompress.scale((8 / denominator.clamp(1, 8)) as u8);
-    let layout = if header.components == 1 {
-        Layout::Gray
-    } else {
-        Layout::Rgb
-    };
+    let layout = jpeg_layout(header);
     let mut started = match layout {
         Layout::Gray => decompress.grayscale(),
         Layout::Rgb => decompress.rgb(),
