@@ -61,7 +61,7 @@ unit: ## The Rust unit and integration tests
 
 test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API, the event source mapping, the AWS target
 	$(CARGO) build --locked -p processor --bin processor
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --locked -p loadtest --test processor_e2e --test event_source_mapping --test aws_target -- --ignored
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target -- --ignored
 
 loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine, or TARGET=aws (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
