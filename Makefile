@@ -59,8 +59,11 @@ test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov fuzz-smoke
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
 
+# The processor binary the tests run comes from the same test build as `make unit` (its own
+# integration tests need it); `cargo build` would resolve tokio's features without the test-only
+# ones and compile some 50 crates again.
 test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API, the event source mapping, the AWS target
-	$(CARGO) build --locked -p processor --bin processor
+	$(CARGO) test --workspace --locked --no-run
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target -- --ignored
 
 loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine, or TARGET=aws (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/

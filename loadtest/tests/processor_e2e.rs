@@ -31,7 +31,7 @@ fn processor_binary() -> PathBuf {
         .join("processor");
     assert!(
         binary.exists(),
-        "{} is missing: run `cargo build -p processor --bin processor` first (make test-e2e does)",
+        "{} is missing: run `cargo test --workspace --no-run` first (make test-e2e does)",
         binary.display()
     );
     binary
