@@ -83,18 +83,18 @@ endif
 
 # cargo fuzz needs the compiler's unstable sanitizer flags: RUSTC_BOOTSTRAP lets the stable
 # toolchain accept them, so no nightly toolchain is needed. Inputs that crash are copied into
-# processor/tests/fuzz-regressions/, which `make unit` replays.
+# testdata/fuzz-regressions/, which `make unit` replays.
 fuzz: ## Fuzz the image core and the message parser (FUZZ_LIMIT); crash inputs become regression tests
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 	mkdir -p target/fuzz-corpus/render target/fuzz-corpus/message
-	cp processor/tests/fixtures/*.jpg processor/tests/fixtures/*.png target/fuzz-corpus/render/
-	cp processor/tests/events/*.json target/fuzz-corpus/message/
+	cp testdata/fixtures/*.jpg testdata/fixtures/*.png target/fuzz-corpus/render/
+	cp testdata/events/*.json target/fuzz-corpus/message/
 	@set -e; for target in render message; do \
 		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -O $$target \
-			target/fuzz-corpus/$$target processor/tests/fuzz-regressions/$$target \
+			target/fuzz-corpus/$$target testdata/fuzz-regressions/$$target \
 			-- $(FUZZ_LIMIT) -rss_limit_mb=2048 -max_len=262144 || { \
-			cp fuzz/artifacts/$$target/* processor/tests/fuzz-regressions/$$target/; \
-			echo "fuzz: $$target crashed; its input is now in processor/tests/fuzz-regressions/$$target/" >&2; \
+			cp fuzz/artifacts/$$target/* testdata/fuzz-regressions/$$target/; \
+			echo "fuzz: $$target crashed; its input is now in testdata/fuzz-regressions/$$target/" >&2; \
 			exit 1; }; \
 	done
 
@@ -159,7 +159,7 @@ redrive: $(TF_CLI_CONFIG) ## Move every dead-letter queue message back to the wo
 	cd terraform && aws sqs start-message-move-task --source-arn "$$($(TF) output -raw dlq_arn)" \
 		--destination-arn "$$($(TF) output -raw queue_arn)"
 
-test-arm64: ## The processor's tests built for aarch64 and run under qemu-user (checks the NEON paths)
+test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths)
 	@command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
 		else echo "test-arm64 needs: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
@@ -168,7 +168,7 @@ test-arm64: ## The processor's tests built for aarch64 and run under qemu-user (
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-		$(CARGO) test --locked -p processor --target aarch64-unknown-linux-gnu
+		$(CARGO) test --locked -p imaging -p processor --target aarch64-unknown-linux-gnu
 
 $(TF_CLI_CONFIG):
 	mkdir -p $(dir $@)
@@ -182,23 +182,23 @@ fmt: ## Format the Rust code
 bench: bench-stages bench-compare ## Criterion per stage, then the comparison with Pillow and libvips
 
 bench-stages: ## Criterion benches per stage (CORPUS=dir for real photos)
-	CORPUS=$(CORPUS) $(CARGO) bench -p processor --bench stages
+	CORPUS=$(CORPUS) $(CARGO) bench -p imaging --bench stages
 
 bench-compare: $(VENV)/.bench-ready ## render vs Pillow vs libvips, one core each (CORPUS=dir)
-	$(CARGO) build --release --locked -p processor --bin render
+	$(CARGO) build --release --locked -p imaging --bin render
 	mkdir -p target/bench
-	$(VENV)/bin/python processor/benches/compare.py --render target/release/render \
+	$(VENV)/bin/python imaging/benches/compare.py --render target/release/render \
 		$(if $(CORPUS),--corpus $(CORPUS)) --repeat $(BENCH_REPEAT) --json target/bench/compare.json
 
 fixtures: $(VENV)/.bench-ready ## Regenerate the committed test images
-	$(VENV)/bin/python processor/tests/fixtures/generate.py
+	$(VENV)/bin/python testdata/generate.py
 
 render: ## Build the render CLI (target/release/render)
-	$(CARGO) build --release --locked -p processor --bin render
+	$(CARGO) build --release --locked -p imaging --bin render
 
-$(VENV)/.bench-ready: processor/benches/requirements.txt
+$(VENV)/.bench-ready: imaging/benches/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r processor/benches/requirements.txt
+	$(VENV)/bin/pip install --quiet -r imaging/benches/requirements.txt
 	touch $@
 
 $(VENV)/.tools-ready: terraform/tests/requirements.txt

@@ -7,16 +7,16 @@ use std::time::Duration;
 use axum::body::Bytes;
 use futures::StreamExt;
 
-use crate::lambda_service::FunctionPool;
-use crate::run::{Expected, Timeline, Upload, rendition_keys};
-use crate::tfstate::Deployment;
-use processor::imaging::{Limits, Rendition, output_sizes, probe};
+use contract::RejectionRecord;
+use imaging::{Limits, Rendition, output_sizes, probe};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_bytes!(concat!("../../processor/tests/fixtures/", $name)).as_slice()
-    };
-}
+use crate::fault_proxy::FaultTally;
+use crate::function_pool::FunctionPool;
+use crate::local_stack::ChaosSettings;
+use crate::reconcile::rendition_keys;
+use crate::report::ChaosReport;
+use crate::run::{Expected, Timeline, Upload};
+use crate::tfstate::Deployment;
 
 /// Uploads that can never be rendered, each with the rejection it must get, and good photos
 /// under keys that are awkward to carry through S3 events (spaces, `+`, `%`, unicode).
@@ -32,29 +32,14 @@ pub fn poison_uploads(run_prefix: &str, photo: &Bytes) -> Vec<Upload> {
             photo.slice(..photo.len() / 2),
             "truncated",
         ),
-        poison(
-            "truncated.png",
-            Bytes::from_static(fixture!("truncated.png")),
-            "truncated",
-        ),
-        poison(
-            "pixel-flood.jpg",
-            Bytes::from_static(fixture!("pixel_flood.jpg")),
-            "too_large",
-        ),
-        poison(
-            "png-bomb.png",
-            Bytes::from_static(fixture!("png_bomb.png")),
-            "too_large",
-        ),
         poison("zero-bytes.jpg", Bytes::new(), "empty"),
-        poison(
-            "not-an-image.jpg",
-            Bytes::from_static(fixture!("not_an_image.jpg")),
-            "unknown_format",
-        ),
         poison("dot-dot/../escape.jpg", photo.clone(), "unsafe_key"),
     ];
+    uploads.extend(
+        testdata::POISON
+            .iter()
+            .map(|&(name, bytes, kind)| poison(name, Bytes::from_static(bytes), kind)),
+    );
     for name in [
         "with space.jpg",
         "plus+sign.jpg",
@@ -86,6 +71,37 @@ pub async fn kill_instances(pool: &FunctionPool, kills: usize, span: Duration, s
         }
     }
     mid_invocation
+}
+
+/// What a chaos run injected, as the local stack counted it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Injected {
+    pub kills_mid_invocation: usize,
+    pub instances_replaced: u64,
+    pub faults: FaultTally,
+    pub duplicated_batches: u64,
+}
+
+/// The chaos section of the report: the settings, what was injected, and the audit.
+pub fn report(
+    settings: &ChaosSettings,
+    injected: Injected,
+    poison_uploads: usize,
+    audit: Audit,
+) -> ChaosReport {
+    ChaosReport {
+        seed: settings.seed,
+        instance_kills: settings.kills,
+        kills_mid_invocation: injected.kills_mid_invocation,
+        instances_replaced: injected.instances_replaced,
+        s3_fault_share: settings.s3_fault_share,
+        s3_object_calls: injected.faults.object_calls,
+        s3_faults_before: injected.faults.failed_before,
+        s3_faults_after: injected.faults.failed_after,
+        duplicated_batches: injected.duplicated_batches,
+        poison_uploads,
+        audit,
+    }
 }
 
 /// Where each upload ended, after checking the objects themselves.
@@ -170,7 +186,7 @@ async fn check_upload(
             Ok(keys.len())
         }
         Expected::Rejected(kind) => {
-            let record_key = processor::pipeline::rejection_key(&deployment.rejected_prefix, key);
+            let record_key = contract::rejection_key(&deployment.rejected_prefix, key);
             let record = fetch(s3, &deployment.output_bucket, &record_key)
                 .await
                 .map_err(|e| {
@@ -179,11 +195,15 @@ async fn check_upload(
                         found(timeline, key)
                     )
                 })?;
-            let record: serde_json::Value = serde_json::from_slice(&record)
-                .map_err(|e| format!("{record_key}: not JSON: {e}"))?;
-            match record["error_kind"].as_str() {
-                Some(got) if got == kind => Ok(0),
-                got => Err(format!("{key}: rejected as {got:?}, expected {kind}")),
+            let record: RejectionRecord = serde_json::from_slice(&record)
+                .map_err(|e| format!("{record_key}: not a rejection record: {e}"))?;
+            if record.error_kind == kind {
+                Ok(0)
+            } else {
+                Err(format!(
+                    "{key}: rejected as {}, expected {kind}",
+                    record.error_kind
+                ))
             }
         }
     }

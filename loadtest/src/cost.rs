@@ -6,7 +6,7 @@ use crate::prices;
 
 /// What a run measured, per image where it says so.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
+pub struct UsagePerImage {
     /// Billed processor milliseconds per image (invocation durations rounded up to 1 ms, summed,
     /// divided by images).
     pub billed_ms_per_image: f64,
@@ -38,7 +38,7 @@ pub struct CostPerMillion {
 
 const MILLION: f64 = 1e6;
 
-impl Usage {
+impl UsagePerImage {
     /// GB-seconds of processor time per image.
     pub fn gb_seconds_per_image(&self) -> f64 {
         f64::from(self.memory_mb) / 1024.0 * self.billed_ms_per_image / 1000.0
@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn matches_hand_computed_figures() {
         // 1024 MB for 100 ms is 0.1 GB-s per image: 100,000 GB-s per million images.
-        let usage = Usage {
+        let usage = UsagePerImage {
             billed_ms_per_image: 100.0,
             memory_mb: 1024,
             invocations_per_image: 0.1, // batches of ten
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn one_vcpu_memory_size_in_gb_seconds() {
-        let usage = Usage {
+        let usage = UsagePerImage {
             billed_ms_per_image: 80.0,
             memory_mb: 1769,
             invocations_per_image: 0.0,

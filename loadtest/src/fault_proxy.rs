@@ -23,6 +23,27 @@ pub struct FaultCounts {
     pub failed_after: AtomicU64,
 }
 
+/// The counts at one moment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FaultTally {
+    /// S3 object GETs and PUTs that reached the proxy.
+    pub object_calls: u64,
+    /// Failed with 503 SlowDown before reaching S3.
+    pub failed_before: u64,
+    /// Failed with 500 InternalError after S3 did the work.
+    pub failed_after: u64,
+}
+
+impl FaultCounts {
+    pub fn tally(&self) -> FaultTally {
+        FaultTally {
+            object_calls: self.object_calls.load(Ordering::Relaxed),
+            failed_before: self.failed_before.load(Ordering::Relaxed),
+            failed_after: self.failed_after.load(Ordering::Relaxed),
+        }
+    }
+}
+
 struct Proxy {
     upstream: Uri,
     client: Client<HttpConnector, Full<Bytes>>,

@@ -1,8 +1,14 @@
 //! Lambda's per-invocation report (`REPORT` lines, or `platform.report` records in JSON log
 //! format): what a deployed function was billed and how much memory it used, read back from
-//! CloudWatch Logs.
+//! CloudWatch Logs, and the measurements of a `TARGET=aws` pass built from them.
 
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
 use serde_json::Value;
+
+use crate::report::{CpuSeconds, Measurements, round1};
+use crate::{procstat, unix_seconds};
 
 /// One invocation as Lambda reported it.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +88,55 @@ pub async fn fetch(
         }
     }
     Ok(fetched)
+}
+
+/// The measurements of a pass on AWS: the processor's REPORT records since `started_ms`, read
+/// until no new ones arrive (log delivery lags invocations by seconds) or `wait` has passed.
+/// `processed` is how many uploads the pass saw finish.
+pub async fn aws_measurements(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    function: &str,
+    memory_mb: u32,
+    started_ms: i64,
+    processed: usize,
+    wait: Duration,
+) -> anyhow::Result<Measurements> {
+    let log_group = format!("/aws/lambda/{function}");
+    let waited = Instant::now();
+    let mut reports = Vec::new();
+    loop {
+        let end_ms = unix_seconds() as i64 * 1000 + 60_000;
+        let fetched = fetch(logs, &log_group, started_ms, end_ms)
+            .await
+            .with_context(|| format!("reading {log_group}"))?;
+        let settled = !fetched.reports.is_empty() && fetched.reports.len() == reports.len();
+        reports = fetched.reports;
+        if settled || waited.elapsed() >= wait {
+            let invocations = reports.len();
+            return Ok(Measurements {
+                durations_ms: reports.iter().map(|r| r.duration_ms).collect(),
+                billed_ms: reports.iter().map(|r| r.billed_ms).sum(),
+                // Lambda does not report batch sizes; spread the processed messages evenly.
+                messages: processed,
+                // The mapping's pollers: at least one receive and one delete per batch.
+                sqs_polling_requests: 2.0 * invocations as f64,
+                peak_mib: reports
+                    .iter()
+                    .map(|r| r.max_memory_used_mb)
+                    .fold(0.0, f64::max),
+                cpu_seconds: CpuSeconds {
+                    processor: 0.0,
+                    emulator: 0.0,
+                    harness: round1(procstat::cpu_seconds(std::process::id())),
+                },
+                log_bytes: fetched.bytes,
+                basis: format!(
+                    "From {invocations} REPORT records of {log_group} (billed durations at {memory_mb} MB); SQS polling estimated as one receive and one delete per batch"
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
 }
 
 #[cfg(test)]

@@ -1,19 +1,26 @@
 //! The load-testing harness: a local Lambda service (Runtime API, function instances, the SQS
-//! event source mapping) running the unchanged release binaries, and the cost model.
+//! event source mapping) running the unchanged release binaries, the uploads and their
+//! reconciliation, chaos, the cost model and the report.
 
+pub mod args;
 pub mod chaos;
 pub mod cost;
+pub mod event_source_mapping;
 pub mod fault_proxy;
+pub mod function_pool;
 pub mod lambda_report;
-pub mod lambda_service;
-pub mod local_service;
+pub mod local_stack;
 pub mod memory_sweep;
+pub mod pass;
 pub mod prices;
 pub mod procstat;
+pub mod progress;
+pub mod reconcile;
 pub mod report;
 pub mod run;
 pub mod runtime_api;
 pub mod tfstate;
+pub mod upload;
 
 /// SDK configuration for a local AWS emulator at `endpoint` (fixed test credentials, us-east-1).
 pub async fn local_aws_config(endpoint: &str) -> aws_config::SdkConfig {
@@ -34,4 +41,11 @@ pub fn local_s3(shared: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
             .force_path_style(true)
             .build(),
     )
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

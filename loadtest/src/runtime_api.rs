@@ -20,7 +20,7 @@ const PREFIX: &str = "/2018-06-01/runtime";
 
 /// How an invocation ended, as the function reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Completion {
     Response(Bytes),
     /// The function posted to `/error` (the body is Lambda's error JSON).
     Error(Bytes),
@@ -44,7 +44,7 @@ struct Pending {
 struct Shared {
     queue: Mutex<VecDeque<Pending>>,
     arrived: Notify,
-    waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    waiting: Mutex<HashMap<String, oneshot::Sender<Completion>>>,
     init_errors: Mutex<Vec<Bytes>>,
     next_id: AtomicU64,
     function_arn: String,
@@ -113,14 +113,18 @@ impl RuntimeApi {
                 "errorType": "Runtime.ExitError",
                 "errorMessage": "RequestId: the runtime process exited before completing the request",
             });
-            complete(&self.shared, &id, Outcome::Error(error.to_string().into()))
+            complete(&self.shared, &id, Completion::Error(error.to_string().into()))
                 == StatusCode::ACCEPTED
         })
     }
 
     /// Queues one invocation for the next free instance and waits for its result; the function
     /// sees a deadline `timeout` from now.
-    pub async fn invoke(&self, payload: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+    pub async fn invoke(
+        &self,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Completion, InvokeError> {
         let id = format!(
             "req-{:08}",
             self.shared.next_id.fetch_add(1, Ordering::Relaxed)
@@ -194,7 +198,7 @@ async fn next(State((shared, instance)): State<InstanceState>) -> Response {
     }
 }
 
-fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+fn complete(shared: &Shared, id: &str, outcome: Completion) -> StatusCode {
     match shared.waiting.lock().expect("lock").remove(id) {
         Some(sender) => {
             let _ = sender.send(outcome);
@@ -209,7 +213,7 @@ async fn respond(
     Path(id): Path<String>,
     body: Bytes,
 ) -> StatusCode {
-    complete(&shared, &id, Outcome::Response(body))
+    complete(&shared, &id, Completion::Response(body))
 }
 
 async fn fail(
@@ -217,7 +221,7 @@ async fn fail(
     Path(id): Path<String>,
     body: Bytes,
 ) -> StatusCode {
-    complete(&shared, &id, Outcome::Error(body))
+    complete(&shared, &id, Completion::Error(body))
 }
 
 async fn init_error(State((shared, _)): State<InstanceState>, body: Bytes) -> StatusCode {

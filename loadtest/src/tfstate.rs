@@ -95,6 +95,14 @@ fn function(values: &Value) -> Result<FunctionConfig> {
 }
 
 impl Deployment {
+    /// The processor's renditions as the deployment configured them.
+    pub fn rendition_spec(&self) -> &str {
+        self.processor
+            .environment
+            .get("RENDITIONS")
+            .map_or(contract::defaults::RENDITIONS, String::as_str)
+    }
+
     /// Reads `terraform show -json` of a deployment: `terraform/` itself, or the
     /// `examples/local` wrapper (whose `pipeline` output is the root module's outputs).
     pub fn from_show_json(show: &Value) -> Result<Self> {

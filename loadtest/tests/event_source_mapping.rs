@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use loadtest::lambda_service::{MappingSpec, MappingStats, run_mapping};
+use loadtest::event_source_mapping::{MappingSpec, MappingStats, run_mapping};
 use loadtest::runtime_api::RuntimeApi;
 
 /// One record as the fake function saw it.
@@ -359,7 +359,7 @@ async fn an_instance_that_dies_mid_invocation_fails_it_at_once() {
         .unwrap()
         .expect("an outcome, not a timeout");
     assert!(died.elapsed() < Duration::from_secs(5), "failed at once");
-    let loadtest::runtime_api::Outcome::Error(body) = outcome else {
+    let loadtest::runtime_api::Completion::Error(body) = outcome else {
         panic!("expected an error, got {outcome:?}")
     };
     assert!(String::from_utf8_lossy(&body).contains("Runtime.ExitError"));

@@ -12,14 +12,8 @@ use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use axum::body::Bytes;
-use loadtest::lambda_service::{FunctionPool, FunctionSpec};
-use loadtest::runtime_api::Outcome;
-
-fn workspace_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path)
-}
+use loadtest::function_pool::{FunctionPool, FunctionSpec};
+use loadtest::runtime_api::Completion;
 
 /// The processor binary of the same build profile as this test.
 fn processor_binary() -> PathBuf {
@@ -67,8 +61,7 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
         ("uploads/bad.jpg", "truncated.jpg"),
         ("uploads/page.jpg", "not_an_image.jpg"),
     ] {
-        let bytes =
-            std::fs::read(workspace_file("processor/tests/fixtures").join(fixture)).unwrap();
+        let bytes = testdata::fixture(fixture);
         s3.put_object()
             .bucket(bucket)
             .key(key)
@@ -123,7 +116,7 @@ async fn the_processor_binary_renders_through_s3_and_reports_partial_failures() 
         "init errors: {:?}",
         api.init_errors()
     );
-    let Outcome::Response(body) = outcome else {
+    let Completion::Response(body) = outcome else {
         panic!("the invocation failed: {outcome:?}")
     };
     let response: serde_json::Value = serde_json::from_slice(&body).unwrap();

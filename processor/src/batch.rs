@@ -9,11 +9,13 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 use tracing::Instrument;
 
-use crate::message::{Request, parse_body};
-use crate::pipeline::{Outcome, Processor};
+use contract::{Request, parse_body};
+
+use crate::outcome::Outcome;
+use crate::pipeline::Processor;
 use crate::store::ObjectStore;
 
-/// Why a whole message must be delivered again, or `None` when it is finished with.
+/// The outcome of every job a message holds (an S3 notification may hold several).
 async fn handle_message<S: ObjectStore>(
     processor: Arc<Processor<S>>,
     message: SqsMessage,
@@ -40,14 +42,7 @@ async fn handle_message<S: ObjectStore>(
     for job in &jobs {
         let span =
             tracing::info_span!("image", message_id = %id, bucket = %job.bucket, key = %job.key);
-        let outcome = processor.process(job, &id).instrument(span.clone()).await;
-        span.in_scope(|| match &outcome {
-            Outcome::Done { renditions } => tracing::info!(renditions, "done"),
-            Outcome::Ignored(why) => tracing::info!(reason = why, "ignored"),
-            Outcome::Rejected { kind, reason } => tracing::warn!(kind, reason, "rejected"),
-            Outcome::Failed { reason } => tracing::error!(reason, "failed, will be retried"),
-        });
-        outcomes.push(outcome);
+        outcomes.push(processor.process(job, &id).instrument(span).await);
     }
     outcomes
 }

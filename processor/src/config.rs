@@ -3,11 +3,8 @@
 
 use std::time::Duration;
 
-use crate::imaging::{Limits, RenderOptions, Rendition, parse_renditions};
-
-/// The renditions made when `RENDITIONS` is not set.
-pub const DEFAULT_RENDITIONS: &str =
-    "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80";
+use contract::defaults;
+use imaging::{Limits, RenderOptions, Rendition, parse_hex_colour, parse_renditions};
 
 /// What happens to a message whose image can never be rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +33,8 @@ pub struct Config {
     pub messages_in_flight: usize,
     /// No new message is started with less time than this left before the deadline.
     pub time_per_message: Duration,
+    /// The CloudWatch namespace of the per-image metrics.
+    pub metrics_namespace: String,
 }
 
 /// A configuration value that cannot be used; names the variable and what to change.
@@ -75,13 +74,13 @@ impl Config {
                 .map_err(|e| fail(entry.clone(), format!("not a whole number: {e}")))
         };
 
-        let renditions_var = get("RENDITIONS", DEFAULT_RENDITIONS);
+        let renditions_var = get("RENDITIONS", defaults::RENDITIONS);
         let renditions = parse_renditions(&renditions_var.1)
             .map_err(|e| fail(renditions_var.clone(), e.to_string()))?;
 
-        let input_prefix = get("INPUT_PREFIX", "uploads/");
-        let output_prefix = get("OUTPUT_PREFIX", "processed/");
-        let rejected_prefix = get("REJECTED_PREFIX", "rejected/");
+        let input_prefix = get("INPUT_PREFIX", defaults::INPUT_PREFIX);
+        let output_prefix = get("OUTPUT_PREFIX", defaults::OUTPUT_PREFIX);
+        let rejected_prefix = get("REJECTED_PREFIX", defaults::REJECTED_PREFIX);
         for (a, b) in [
             (&output_prefix, &input_prefix),
             (&rejected_prefix, &input_prefix),
@@ -98,10 +97,9 @@ impl Config {
             }
         }
 
-        let defaults = Limits::default();
-        let max_pixels = number(get("MAX_PIXELS", &defaults.max_pixels.to_string()))?;
-        let max_bytes = number(get("MAX_BYTES", &defaults.max_bytes.to_string()))?;
-        let max_side = number(get("MAX_SIDE", &defaults.max_width.to_string()))?;
+        let max_pixels = number(get("MAX_PIXELS", &defaults::MAX_PIXELS.to_string()))?;
+        let max_bytes = number(get("MAX_BYTES", &defaults::MAX_BYTES.to_string()))?;
+        let max_side = number(get("MAX_SIDE", &defaults::MAX_SIDE.to_string()))?;
         let background_var = get("BACKGROUND", "ffffff");
         let background = parse_hex_colour(&background_var.1)
             .map_err(|reason| fail(background_var.clone(), reason))?;
@@ -131,6 +129,8 @@ impl Config {
             ));
         }
         let time_per_message = number(get("TIME_PER_MESSAGE_MS", "3000"))?;
+        let namespace_var = get("METRICS_NAMESPACE", "ImagePipeline");
+        check_namespace(&namespace_var.1).map_err(|reason| fail(namespace_var.clone(), reason))?;
 
         Ok(Config {
             renditions,
@@ -153,21 +153,30 @@ impl Config {
             cpu_workers: cpu_workers as usize,
             messages_in_flight: in_flight as usize,
             time_per_message: Duration::from_millis(time_per_message),
+            metrics_namespace: namespace_var.1,
         })
+    }
+
+    /// The bucket renditions and rejection records of an upload in `source_bucket` go to.
+    pub fn output_bucket_for<'a>(&'a self, source_bucket: &'a str) -> &'a str {
+        self.output_bucket.as_deref().unwrap_or(source_bucket)
     }
 }
 
-/// Parses `RRGGBB` (with or without `#`).
-pub fn parse_hex_colour(text: &str) -> Result<[u8; 3], String> {
-    let hex = text.trim_start_matches('#');
-    let channel = |i: usize| {
-        hex.get(i..i + 2)
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-    };
-    match (hex.len(), channel(0), channel(2), channel(4)) {
-        (6, Some(r), Some(g), Some(b)) => Ok([r, g, b]),
-        _ => Err(format!("`{text}` is not a colour like ff8800")),
+/// CloudWatch's rules for a namespace: 1-255 characters from `0-9A-Za-z.-_/#:` and space, not
+/// blank, and not in the `AWS/` space that AWS's own services use.
+fn check_namespace(namespace: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c);
+    if namespace.len() > 255 || namespace.trim().is_empty() || !namespace.chars().all(allowed) {
+        return Err(
+            "a CloudWatch namespace is 1-255 characters of letters, digits and . - _ / # : space"
+                .to_owned(),
+        );
     }
+    if namespace.starts_with("AWS/") {
+        return Err("the AWS/ namespaces belong to AWS's own services".to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -199,6 +208,15 @@ mod tests {
         assert_eq!(c.output_bucket, None);
         assert_eq!(c.render.limits.max_pixels, 50_000_000);
         assert_eq!(c.on_reject, OnReject::Record);
+        assert_eq!(c.metrics_namespace, "ImagePipeline");
+        assert_eq!(c.output_bucket_for("source"), "source");
+        let separate = config(&[
+            ("OUTPUT_BUCKET", "out"),
+            ("METRICS_NAMESPACE", "Shop/Images"),
+        ])
+        .unwrap();
+        assert_eq!(separate.output_bucket_for("source"), "out");
+        assert_eq!(separate.metrics_namespace, "Shop/Images");
     }
 
     #[test]
@@ -211,6 +229,11 @@ mod tests {
             (vec![("ON_REJECT", "drop")], "ON_REJECT"),
             (vec![("BACKGROUND", "white")], "BACKGROUND"),
             (vec![("CPU_WORKERS", "0")], "CPU_WORKERS"),
+            (
+                vec![("METRICS_NAMESPACE", "AWS/Lambda")],
+                "METRICS_NAMESPACE",
+            ),
+            (vec![("METRICS_NAMESPACE", "bad|name")], "METRICS_NAMESPACE"),
         ] {
             let err = config(&vars).expect_err(name);
             assert_eq!(err.name, name, "{err}");

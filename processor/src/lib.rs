@@ -1,11 +1,9 @@
-//! The image pipeline's processor: a pure image core (`imaging`) and, around it, the Lambda
-//! edges: the message contract, configuration, storage, per-job pipeline and batch handling.
+//! The `processor` Lambda's edge around the image core: configuration, object storage, one job
+//! (`pipeline`), one SQS batch, and what a job reports when it ends.
 
 pub mod batch;
 pub mod config;
-pub mod imaging;
-pub mod message;
+pub mod outcome;
 pub mod pipeline;
-pub mod sample;
 pub mod store;
 pub mod telemetry;

@@ -10,14 +10,13 @@ use processor::batch::handle_batch;
 use processor::config::Config;
 use processor::pipeline::Processor;
 use processor::store::S3Store;
-use processor::telemetry;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init_logging();
+    contract::logging::init();
     let config = Config::from_env(|name| std::env::var(name).ok())
         .inspect_err(|err| tracing::error!(error = %err, "bad configuration"))?;
     let processor = Arc::new(Processor::new(S3Store::from_env().await, config));

@@ -1,49 +1,26 @@
 //! One job, start to end: guard the key, read the object, render, write the renditions, and
-//! classify the result so the batch layer knows whether SQS should deliver it again.
+//! decide how the job ended, so the batch layer knows whether SQS should deliver it again.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::Serialize;
+use contract::{
+    Job, KeyStyle, RejectionRecord, encode_key, is_safe_key, output_key, rejection_key,
+};
+use imaging::{ImageError, Rendered, Rendition, panic_message, parse_renditions, render};
 use tokio::sync::Semaphore;
 
 use crate::config::{Config, OnReject};
-use crate::imaging::{ImageError, Rendered, parse_renditions, render};
-use crate::message::Job;
-use crate::store::{NewObject, ObjectStore, StoreError};
-use crate::telemetry::ImageMetrics;
+use crate::outcome::Outcome;
+use crate::store::{NewObject, Object, ObjectStore, StoreError};
+use crate::telemetry::{self, ImageMetrics};
 
-/// How one job ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Every rendition written.
-    Done { renditions: usize },
-    /// Nothing to do (for example a key under the rejected prefix).
-    Ignored(&'static str),
-    /// Can never succeed; a rejection record was written and the message is acknowledged.
-    Rejected { kind: String, reason: String },
-    /// May succeed later; the message must be delivered again.
-    Failed { reason: String },
-}
-
-impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Done { .. } => "done",
-            Self::Ignored(_) => "ignored",
-            Self::Rejected { .. } => "rejected",
-            Self::Failed { .. } => "failed",
-        }
-    }
-
-    pub fn should_retry(&self) -> bool {
-        matches!(self, Self::Failed { .. })
-    }
-}
-
-/// The reason a job cannot be done now or ever, before it is turned into an [`Outcome`].
+/// Why a job stopped short of writing its renditions.
 enum Problem {
+    /// Deliberately left alone.
+    Ignore(&'static str),
+    /// Can never succeed: recorded as a rejection.
     Permanent { kind: &'static str, reason: String },
+    /// May succeed on a later delivery.
     Transient(String),
 }
 
@@ -58,7 +35,10 @@ impl From<StoreError> for Problem {
                 kind: "too_large",
                 reason: err.to_string(),
             },
-            StoreError::Transient(reason) => Problem::Transient(format!("storage: {reason}")),
+            // A configuration fix plus `make redrive` recovers these messages.
+            StoreError::AccessDenied(_) | StoreError::Transient(_) => {
+                Problem::Transient(format!("storage: {err}"))
+            }
         }
     }
 }
@@ -74,19 +54,6 @@ impl From<ImageError> for Problem {
             }
         }
     }
-}
-
-/// The JSON written under the rejected prefix for an upload that can never be rendered.
-#[derive(Debug, Serialize)]
-pub struct RejectionRecord<'a> {
-    pub bucket: &'a str,
-    pub key: &'a str,
-    pub error_kind: &'a str,
-    pub reason: &'a str,
-    pub message_id: &'a str,
-    pub etag: Option<&'a str>,
-    /// RFC 3339, UTC.
-    pub time: String,
 }
 
 /// Renders jobs against a store; shared by every message of every batch in a container.
@@ -111,32 +78,37 @@ impl<S: ObjectStore> Processor<S> {
         &self.store
     }
 
-    /// Runs one job to its outcome; never panics across this boundary for image work.
-    pub async fn process(self: &Arc<Self>, job: &Job, message_id: &str) -> Outcome {
+    /// Runs one job to its outcome and reports it (log line and metrics); never panics across
+    /// this boundary for image work.
+    pub async fn process(&self, job: &Job, message_id: &str) -> Outcome {
         let started = Instant::now();
         let mut metrics = ImageMetrics::default();
-        let outcome = match self.run(job, &mut metrics).await {
-            Ok(Some(renditions)) => Outcome::Done { renditions },
-            Ok(None) => Outcome::Ignored("under the rejected prefix"),
+        let outcome = self.run(job, message_id, &mut metrics).await;
+        metrics.total = started.elapsed();
+        telemetry::report(&outcome, &metrics, &self.config.metrics_namespace);
+        outcome
+    }
+
+    async fn run(&self, job: &Job, message_id: &str, metrics: &mut ImageMetrics) -> Outcome {
+        match self.render_and_store(job, metrics).await {
+            Ok(renditions) => Outcome::Done { renditions },
+            Err(Problem::Ignore(why)) => Outcome::Ignored(why),
             Err(Problem::Transient(reason)) => Outcome::Failed { reason },
             Err(Problem::Permanent { kind, reason }) => {
                 self.reject(job, message_id, kind, reason).await
             }
-        };
-        metrics.total = started.elapsed();
-        metrics.emit(outcome.label());
-        outcome
+        }
     }
 
-    /// `Ok(None)` for keys that are deliberately left alone.
-    async fn run(
-        self: &Arc<Self>,
+    /// Reads, renders and writes; returns how many renditions were written.
+    async fn render_and_store(
+        &self,
         job: &Job,
         metrics: &mut ImageMetrics,
-    ) -> Result<Option<usize>, Problem> {
+    ) -> Result<usize, Problem> {
         let config = &self.config;
         if job.key.starts_with(&config.rejected_prefix) {
-            return Ok(None);
+            return Err(Problem::Ignore("under the rejected prefix"));
         }
         check_key(job, config)?;
         let renditions = match &job.renditions {
@@ -156,7 +128,7 @@ impl<S: ObjectStore> Processor<S> {
         }
 
         let step = Instant::now();
-        let source = self.store.get(&job.bucket, &job.key, max_bytes).await?;
+        let source = self.read_upload(job, max_bytes).await?;
         metrics.s3 += step.elapsed();
         metrics.bytes_in = source.bytes.len() as u64;
 
@@ -166,21 +138,20 @@ impl<S: ObjectStore> Processor<S> {
         metrics.encode = rendered.timings.encode;
 
         let step = Instant::now();
-        let bucket = config
-            .output_bucket
-            .clone()
-            .unwrap_or_else(|| job.bucket.clone());
-        let stem = strip_extension(&job.key);
+        let bucket = config.output_bucket_for(&job.bucket);
         let count = rendered.outputs.len();
-        let mut metadata = vec![("source-key".to_owned(), ascii_metadata(&job.key))];
+        let mut metadata = vec![(
+            "source-key".to_owned(),
+            encode_key(&job.key, KeyStyle::Metadata),
+        )];
         if let Some(etag) = source.etag.or_else(|| job.etag.clone()) {
             metadata.push(("source-etag".to_owned(), etag));
         }
         let writes = rendered.outputs.into_iter().map(|output| {
             metrics.bytes_out += output.jpeg.len() as u64;
             self.store.put(NewObject {
-                bucket: bucket.clone(),
-                key: format!("{}{stem}/{}.jpg", config.output_prefix, output.name),
+                bucket: bucket.to_owned(),
+                key: output_key(&config.output_prefix, &job.key, &output.name, "jpg"),
                 body: output.jpeg,
                 content_type: "image/jpeg",
                 cache_control: Some(config.cache_control.clone()),
@@ -192,15 +163,33 @@ impl<S: ObjectStore> Processor<S> {
             .into_iter()
             .collect::<Result<Vec<()>, StoreError>>()?;
         metrics.s3 += step.elapsed();
-        Ok(Some(count))
+        Ok(count)
+    }
+
+    /// Reads the upload. S3 answers a read of a missing key with 403 when it does not trust the
+    /// caller with listing; the processor's role may list its input prefix, so a denial is
+    /// checked against a listing before it is taken for a denial.
+    async fn read_upload(&self, job: &Job, max_bytes: u64) -> Result<Object, Problem> {
+        match self.store.get(&job.bucket, &job.key, max_bytes).await {
+            Err(StoreError::AccessDenied(denied)) => {
+                match self.store.exists(&job.bucket, &job.key).await {
+                    Ok(false) => Err(StoreError::NotFound.into()),
+                    Ok(true) => Err(StoreError::AccessDenied(denied).into()),
+                    Err(err) => Err(Problem::Transient(format!(
+                        "storage: {denied}; and telling a missing key apart failed: {err}"
+                    ))),
+                }
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Decodes, resizes and encodes on a blocking thread, at most `cpu_workers` at once; a panic
     /// there fails this job only.
     async fn render_on_cpu(
-        self: &Arc<Self>,
+        &self,
         bytes: Vec<u8>,
-        renditions: Vec<crate::imaging::Rendition>,
+        renditions: Vec<Rendition>,
     ) -> Result<Rendered, Problem> {
         let _permit = self
             .cpu
@@ -213,7 +202,7 @@ impl<S: ObjectStore> Processor<S> {
             Ok(result) => Ok(result?),
             Err(join) if join.is_panic() => Err(Problem::Transient(format!(
                 "the image code panicked: {}",
-                panic_text(join)
+                panic_message(&*join.into_panic())
             ))),
             Err(join) => Err(Problem::Transient(format!(
                 "the image task was cancelled: {join}"
@@ -228,23 +217,18 @@ impl<S: ObjectStore> Processor<S> {
             };
         }
         let record = RejectionRecord {
-            bucket: &job.bucket,
-            key: &job.key,
-            error_kind: kind,
-            reason: &reason,
-            message_id,
-            etag: job.etag.as_deref(),
+            bucket: job.bucket.clone(),
+            key: job.key.clone(),
+            error_kind: kind.to_owned(),
+            reason: reason.clone(),
+            message_id: message_id.to_owned(),
+            etag: job.etag.clone(),
             time: rfc3339_now(),
         };
-        let body = serde_json::to_vec_pretty(&record).expect("a rejection record serialises");
         let object = NewObject {
-            bucket: self
-                .config
-                .output_bucket
-                .clone()
-                .unwrap_or_else(|| job.bucket.clone()),
+            bucket: self.config.output_bucket_for(&job.bucket).to_owned(),
             key: rejection_key(&self.config.rejected_prefix, &job.key),
-            body,
+            body: serde_json::to_vec_pretty(&record).expect("a rejection record serialises"),
             content_type: "application/json",
             cache_control: None,
             metadata: Vec::new(),
@@ -291,67 +275,6 @@ fn check_key(job: &Job, config: &Config) -> Result<(), Problem> {
     Ok(())
 }
 
-/// A key that keeps its meaning wherever it is used as a path.
-fn is_safe_key(key: &str) -> bool {
-    !key.starts_with('/')
-        && !key.split('/').any(|part| part == ".." || part == ".")
-        && !key.chars().any(char::is_control)
-}
-
-/// The folder, under the rejected prefix, of the rejection records of unsafe keys.
-pub const UNSAFE_KEY_RECORDS: &str = "unsafe-keys/";
-
-/// Where the rejection record of `key` goes: beside its key, or for an unsafe key under
-/// [`UNSAFE_KEY_RECORDS`] as one percent-encoded segment, so no written key is unsafe itself.
-pub fn rejection_key(rejected_prefix: &str, key: &str) -> String {
-    if is_safe_key(key) {
-        return format!("{rejected_prefix}{key}.json");
-    }
-    let encoded: String = key
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("{rejected_prefix}{UNSAFE_KEY_RECORDS}{encoded}.json")
-}
-
-/// The key without the extension of its last segment: `a/b.c/photo.jpg` -> `a/b.c/photo`.
-pub fn strip_extension(key: &str) -> &str {
-    let name_start = key.rfind('/').map_or(0, |i| i + 1);
-    match key[name_start..].rfind('.') {
-        Some(dot) if dot > 0 => &key[..name_start + dot],
-        _ => key,
-    }
-}
-
-/// S3 user metadata must be ASCII; other characters are percent-encoded.
-fn ascii_metadata(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn panic_text(join: tokio::task::JoinError) -> String {
-    let payload = join.into_panic();
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-text panic payload".to_owned())
-}
-
 fn rfc3339_now() -> String {
     let since_epoch = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -359,17 +282,4 @@ fn rfc3339_now() -> String {
     aws_sdk_s3::primitives::DateTime::from_secs(since_epoch.as_secs() as i64)
         .fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime)
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strip_extension;
-
-    #[test]
-    fn only_the_last_segments_extension_is_stripped() {
-        assert_eq!(strip_extension("uploads/cat.jpg"), "uploads/cat");
-        assert_eq!(strip_extension("uploads/a.b/cat"), "uploads/a.b/cat");
-        assert_eq!(strip_extension("uploads/.hidden"), "uploads/.hidden");
-        assert_eq!(strip_extension("uploads/x.tar.gz"), "uploads/x.tar");
-    }
 }

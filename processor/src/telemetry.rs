@@ -1,26 +1,13 @@
-//! Logs and metrics: JSON logs through `tracing`, and per-image metrics as CloudWatch Embedded
-//! Metric Format lines, which CloudWatch turns into metrics without any API call.
+//! What one job reports when it ends: a JSON log line through `tracing`, and its metrics as one
+//! CloudWatch Embedded Metric Format line, which CloudWatch turns into metrics with no API call.
 
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-/// Installs a JSON `tracing` subscriber (level from `RUST_LOG`, default `info`).
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
-        .without_time() // Lambda stamps every line itself
-        .with_writer(std::io::stderr)
-        .init();
-}
+use crate::outcome::Outcome;
 
-/// What one image cost, emitted once its outcome is known.
+/// What one image cost, reported once its outcome is known.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ImageMetrics {
     pub bytes_in: u64,
@@ -32,16 +19,22 @@ pub struct ImageMetrics {
     pub total: Duration,
 }
 
-fn namespace() -> &'static str {
-    static NAMESPACE: OnceLock<String> = OnceLock::new();
-    NAMESPACE.get_or_init(|| {
-        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "ImagePipeline".to_owned())
-    })
+/// Logs how a job ended (inside the caller's span, which names the message and key) and writes
+/// its metrics line.
+pub fn report(outcome: &Outcome, metrics: &ImageMetrics, namespace: &str) {
+    match outcome {
+        Outcome::Done { renditions } => tracing::info!(renditions, "done"),
+        Outcome::Ignored(why) => tracing::info!(reason = why, "ignored"),
+        Outcome::Rejected { kind, reason } => tracing::warn!(kind, reason, "rejected"),
+        Outcome::Failed { reason } => tracing::error!(reason, "failed, will be retried"),
+    }
+    // Stdout, where Lambda's log capture takes each line as one log event.
+    println!("{}", metrics.to_emf(namespace, outcome.label()));
 }
 
 impl ImageMetrics {
     /// The EMF document for this image, dimensioned by outcome.
-    pub fn to_emf(&self, outcome: &str) -> serde_json::Value {
+    pub fn to_emf(&self, namespace: &str, outcome: &str) -> serde_json::Value {
         let ms = |d: Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -50,7 +43,7 @@ impl ImageMetrics {
             "_aws": {
                 "Timestamp": timestamp,
                 "CloudWatchMetrics": [{
-                    "Namespace": namespace(),
+                    "Namespace": namespace,
                     "Dimensions": [["Outcome"]],
                     "Metrics": [
                         {"Name": "Images", "Unit": "Count"},
@@ -75,9 +68,123 @@ impl ImageMetrics {
             "TotalMs": ms(self.total),
         })
     }
+}
 
-    /// Writes the EMF line to stdout, where Lambda's log capture picks it up as is.
-    pub fn emit(&self, outcome: &str) {
-        println!("{}", self.to_emf(outcome));
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The units the EMF specification allows a metric definition to name.
+    const UNITS: &[&str] = &[
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    ];
+
+    /// The structural rules of the EMF specification a document must meet for CloudWatch to
+    /// extract its metrics; `Err` names the first rule broken.
+    fn check_emf(doc: &Value) -> Result<(), String> {
+        let aws = doc["_aws"].as_object().ok_or("no `_aws` object")?;
+        aws.get("Timestamp")
+            .and_then(Value::as_u64)
+            .ok_or("`_aws.Timestamp` is not milliseconds since the epoch")?;
+        let directives = aws
+            .get("CloudWatchMetrics")
+            .and_then(Value::as_array)
+            .ok_or("no `CloudWatchMetrics` array")?;
+        for directive in directives {
+            let namespace = directive["Namespace"].as_str().ok_or("no Namespace")?;
+            if namespace.is_empty() || namespace.len() > 255 {
+                return Err(format!("namespace {namespace:?}"));
+            }
+            for set in directive["Dimensions"].as_array().ok_or("no Dimensions")? {
+                let set = set.as_array().ok_or("a dimension set is not an array")?;
+                if set.len() > 30 {
+                    return Err("over 30 dimensions in a set".into());
+                }
+                for name in set {
+                    let name = name.as_str().ok_or("a dimension name is not a string")?;
+                    if !doc[name].is_string() {
+                        return Err(format!("dimension {name} is not a string member"));
+                    }
+                }
+            }
+            let metrics = directive["Metrics"].as_array().ok_or("no Metrics")?;
+            if metrics.len() > 100 {
+                return Err("over 100 metrics".into());
+            }
+            for metric in metrics {
+                let name = metric["Name"].as_str().ok_or("a metric without a Name")?;
+                if !doc[name].is_number() {
+                    return Err(format!("metric {name} is not a number member"));
+                }
+                if let Some(unit) = metric.get("Unit") {
+                    let unit = unit.as_str().unwrap_or_default();
+                    if !UNITS.contains(&unit) {
+                        return Err(format!("metric {name} has unit {unit:?}"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_checker_accepts_the_specifications_example_and_refuses_broken_documents() {
+        let example: Value =
+            serde_json::from_str(&testdata::event("emf_specification_example.json")).unwrap();
+        assert_eq!(check_emf(&example), Ok(()));
+        let mut no_value = example.clone();
+        no_value.as_object_mut().unwrap().remove("time");
+        assert!(check_emf(&no_value).is_err());
+        let mut bad_unit = example;
+        bad_unit["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"] = "ms".into();
+        assert!(check_emf(&bad_unit).is_err());
+    }
+
+    #[test]
+    fn image_metrics_are_a_valid_emf_document() {
+        let metrics = ImageMetrics {
+            bytes_in: 1000,
+            bytes_out: 300,
+            decode: Duration::from_micros(12_345),
+            total: Duration::from_millis(40),
+            ..ImageMetrics::default()
+        };
+        let doc = metrics.to_emf("Shop/Images", "done");
+        assert_eq!(check_emf(&doc), Ok(()));
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "Shop/Images"
+        );
+        assert_eq!(doc["Outcome"], "done");
+        assert_eq!(doc["DecodeMs"], 12.3);
+        assert_eq!(doc["BytesIn"], 1000);
     }
 }

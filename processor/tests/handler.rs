@@ -1,23 +1,17 @@
 //! The processor's batch handler over real-shaped SQS events and an in-memory store.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use common::{decode_output, fixture};
 use processor::batch::handle_batch;
 use processor::config::Config;
 use processor::pipeline::Processor;
 use processor::store::{MemoryStore, NewObject, Object, ObjectStore, StoreError};
+use testdata::{decode_output, event as event_json, fixture};
 
 const BUCKET: &str = "photos-bucket";
-
-fn event_json(name: &str) -> String {
-    std::fs::read_to_string(common::fixture_path("../events").join(name)).expect("event fixture")
-}
 
 /// An SQS event (from the real-shaped fixture) carrying these (message id, body) pairs.
 fn sqs_event(messages: &[(&str, String)]) -> SqsEvent {
@@ -51,6 +45,10 @@ impl ObjectStore for PanickingStore {
 
     async fn put(&self, object: NewObject) -> Result<(), StoreError> {
         self.0.put(object).await
+    }
+
+    async fn exists(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
+        self.0.exists(bucket, key).await
     }
 }
 
@@ -259,4 +257,44 @@ async fn unsafe_keys_and_keys_outside_the_input_prefix_are_rejected() {
         serde_json::from_slice(&store.object(BUCKET, record_key).unwrap().body).unwrap();
     assert_eq!(record["error_kind"], "unsafe_key");
     assert!(store.keys(BUCKET, "processed/").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_denied_for_a_missing_key_is_a_rejection_not_a_retry() {
+    // S3 answers 403, not 404, for a missing key to a caller it does not trust with listing.
+    let processor = processor_with(&[]);
+    processor.store().0.deny_missing_keys();
+    let event = sqs_event(&[
+        ("gone", job("uploads/deleted-before-processing.jpg")),
+        ("here", job("uploads/job.png")),
+    ]);
+    let response = handle_batch(&processor, event, far_deadline()).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let store = &processor.store().0;
+    let record: serde_json::Value = serde_json::from_slice(
+        &store
+            .object(
+                BUCKET,
+                "rejected/uploads/deleted-before-processing.jpg.json",
+            )
+            .expect("a rejection record")
+            .body,
+    )
+    .unwrap();
+    assert_eq!(record["error_kind"], "missing_object");
+    assert_eq!(
+        store.keys(BUCKET, "processed/uploads/job/").len(),
+        processor.config().renditions.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_denied_for_an_existing_key_is_retried() {
+    // The role lost its read permission: a fix and `make redrive` recover the message.
+    let processor = processor_with(&[]);
+    processor.store().0.deny_gets_of("uploads/job.png");
+    let event = sqs_event(&[("denied", job("uploads/job.png"))]);
+    let response = handle_batch(&processor, event, far_deadline()).await;
+    assert_eq!(failed_ids(&response), ["denied"]);
+    assert!(processor.store().0.keys(BUCKET, "rejected/").is_empty());
 }

@@ -5,17 +5,13 @@
 //! allocator below sees Rust's allocations only: libjpeg-turbo's working memory (C `malloc`,
 //! the coefficient store of a progressive file above all) is bounded by the same pixel limit.
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use imaging::{ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render};
 use processor::batch::handle_batch;
 use processor::config::Config;
-use processor::imaging::{
-    ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render,
-};
 use processor::pipeline::Processor;
 use processor::store::MemoryStore;
 
@@ -70,9 +66,10 @@ const LIMITS: Limits = Limits {
     max_height: 8_000,
     max_bytes: 8 * 1024 * 1024,
 };
-/// Three times the largest decoded image the limits allow (RGB, 3 bytes a pixel). Not two:
-/// besides the decoded source, encoding the largest rendition with optimised Huffman tables
-/// keeps all its coefficient blocks (jpeg-encoder, like libjpeg, needs two passes for that).
+/// Three times the largest decoded image the limits allow (RGB, 3 bytes a pixel): while the
+/// largest rendition is resized, the decoded source, the resizer's intermediate buffer (the
+/// rendition's width by the source's height) and the rendition itself are all alive, and each
+/// can be as large as the source. The encoder streams one row of blocks at a time.
 const MEMORY_BOUND: usize = 3 * 3 * LIMITS.max_pixels as usize;
 const RENDITIONS: &str = "large:1600x1600,medium:800x800,thumb:200x200:cover:q75";
 
@@ -101,7 +98,7 @@ fn with_frame_size(jpeg: &[u8], width: u16, height: u16) -> Vec<u8> {
 }
 
 fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
-    let mut sources: Vec<(String, Vec<u8>)> = std::fs::read_dir(common::fixture_path(""))
+    let mut sources: Vec<(String, Vec<u8>)> = std::fs::read_dir(testdata::fixture_path(""))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jpg" || x == "png"))
@@ -112,7 +109,7 @@ fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
         .collect();
     sources.sort();
     // One source at the pixel limit, so mangled copies of it stress the memory bound.
-    let big = processor::sample::photo_jpeg(2000, 2000, 7, 85).unwrap();
+    let big = imaging::sample::photo_jpeg(2000, 2000, 7, 85).unwrap();
     sources.push(("photo-2000x2000.jpg".to_owned(), big));
 
     let mut rng = Xorshift(0x9E37_79B9_7F4A_7C15);
@@ -135,7 +132,7 @@ fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
             corpus.push((format!("{name} bit flipped at {at}"), flipped));
         }
     }
-    let baseline = common::fixture("baseline_420.jpg");
+    let baseline = testdata::fixture("baseline_420.jpg");
     corpus.extend([
         ("jpeg magic only".to_owned(), vec![0xFF, 0xD8, 0xFF]),
         ("png magic only".to_owned(), b"\x89PNG\r\n\x1a\n".to_vec()),
@@ -207,7 +204,7 @@ fn hostile_inputs_get_typed_errors_or_correct_outputs_within_the_memory_bound() 
                     .outputs
                     .iter()
                     .map(|o| {
-                        let decoded = common::decode_output(&o.jpeg);
+                        let decoded = testdata::decode_output(&o.jpeg);
                         (decoded.width, decoded.height)
                     })
                     .collect();

@@ -9,7 +9,7 @@ mod sqs;
 use std::future::Future;
 use std::time::Duration;
 
-use processor::message::{Job, MessageError, Request, parse_s3_event};
+use contract::{Job, MessageError, Request, defaults, parse_s3_event};
 
 pub use sqs::SqsQueue;
 
@@ -53,10 +53,7 @@ impl TriggerConfig {
                 reason: "the processor queue's URL is required",
             });
         }
-        let max_bytes = get(
-            "MAX_BYTES",
-            &processor::imaging::Limits::default().max_bytes.to_string(),
-        );
+        let max_bytes = get("MAX_BYTES", &defaults::MAX_BYTES.to_string());
         let max_bytes = max_bytes.parse().map_err(|_| ConfigError {
             name: "MAX_BYTES",
             value: max_bytes,
@@ -64,10 +61,10 @@ impl TriggerConfig {
         })?;
         Ok(Self {
             queue_url,
-            input_prefix: get("INPUT_PREFIX", "uploads/"),
-            output_prefix: get("OUTPUT_PREFIX", "processed/"),
-            rejected_prefix: get("REJECTED_PREFIX", "rejected/"),
-            suffixes: get("INPUT_SUFFIXES", ".jpg,.jpeg,.png")
+            input_prefix: get("INPUT_PREFIX", defaults::INPUT_PREFIX),
+            output_prefix: get("OUTPUT_PREFIX", defaults::OUTPUT_PREFIX),
+            rejected_prefix: get("REJECTED_PREFIX", defaults::REJECTED_PREFIX),
+            suffixes: get("INPUT_SUFFIXES", &defaults::INPUT_SUFFIXES.join(","))
                 .split(',')
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty())

@@ -8,7 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    processor::telemetry::init_logging();
+    contract::logging::init();
     let config = TriggerConfig::from_env(|name| std::env::var(name).ok())
         .inspect_err(|err| tracing::error!(error = %err, "bad configuration"))?;
     let queue = SqsQueue::from_env(config.queue_url.clone()).await;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use processor::message::{Job, Request, parse_body};
+use contract::{Job, Request, parse_body};
 use trigger::{Entry, JobQueue, QueueError, TriggerConfig, TriggerError, handle_event};
 
 /// Records every call; fails entries whose body contains a marker, a set number of times.
@@ -84,10 +84,8 @@ fn config() -> TriggerConfig {
 }
 
 fn s3_event(keys: &[(&str, u64)]) -> serde_json::Value {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../processor/tests/events/s3_put_aws.json");
     let mut event: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        serde_json::from_str(&testdata::event("s3_put_aws.json")).unwrap();
     let template = event["Records"][0].clone();
     event["Records"] = keys
         .iter()
@@ -191,22 +189,35 @@ async fn entries_that_keep_failing_fail_the_invocation() {
 }
 
 #[tokio::test]
-async fn test_events_and_bad_payloads() {
+async fn an_s3_test_event_is_acknowledged_and_enqueues_nothing() {
+    let queue = FakeQueue::default();
+    let event: serde_json::Value =
+        serde_json::from_str(&testdata::event("s3_test_event.json")).unwrap();
+    let summary = handle_event(&config(), &queue, event).await.unwrap();
+    assert_eq!((summary.enqueued, summary.skipped), (0, 0));
+    assert!(queue.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn removal_records_enqueue_nothing() {
     let queue = FakeQueue::default();
     let removal = serde_json::json!({"Records": [{"eventName": "ObjectRemoved:Delete"}]});
-    assert_eq!(
-        handle_event(&config(), &queue, removal)
-            .await
-            .unwrap()
-            .enqueued,
-        0
-    );
+    let summary = handle_event(&config(), &queue, removal).await.unwrap();
+    assert_eq!(summary.enqueued, 0);
+    assert!(queue.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_payload_that_is_no_s3_event_fails_the_invocation() {
+    let queue = FakeQueue::default();
     let err = handle_event(&config(), &queue, serde_json::json!({"hello": 1}))
         .await
         .unwrap_err();
-    assert!(matches!(err, TriggerError::BadEvent(_)));
-    assert!(
-        TriggerConfig::from_env(|_| None).is_err(),
-        "QUEUE_URL is required"
-    );
+    assert!(matches!(err, TriggerError::BadEvent(_)), "{err}");
+}
+
+#[test]
+fn the_queue_url_is_required() {
+    let err = TriggerConfig::from_env(|_| None).unwrap_err();
+    assert_eq!(err.name, "QUEUE_URL");
 }

@@ -5,11 +5,14 @@ use std::sync::Mutex;
 
 use super::{NewObject, Object, ObjectStore, StoreError};
 
-/// Objects keyed by (bucket, key); keys listed in `fail_gets` answer with a transient error.
+/// Objects keyed by (bucket, key); keys listed in `fail_gets` answer with a transient error, and
+/// keys in `deny_gets` with access denied.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     objects: Mutex<HashMap<(String, String), NewObject>>,
     fail_gets: Mutex<HashSet<String>>,
+    deny_gets: Mutex<HashSet<String>>,
+    deny_missing: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
@@ -29,6 +32,18 @@ impl MemoryStore {
     /// Makes every read of `key` fail as S3 does when throttling (503 SlowDown).
     pub fn fail_gets_of(&self, key: &str) {
         self.fail_gets.lock().expect("lock").insert(key.to_owned());
+    }
+
+    /// Makes every read of `key` denied, as S3 does when the role may not read it.
+    pub fn deny_gets_of(&self, key: &str) {
+        self.deny_gets.lock().expect("lock").insert(key.to_owned());
+    }
+
+    /// Answers a read of a missing key with access denied instead of not found, as S3 does for
+    /// a caller without `s3:ListBucket` on the bucket.
+    pub fn deny_missing_keys(&self) {
+        self.deny_missing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn object(&self, bucket: &str, key: &str) -> Option<NewObject> {
@@ -59,7 +74,16 @@ impl ObjectStore for MemoryStore {
         if self.fail_gets.lock().expect("lock").contains(key) {
             return Err(StoreError::Transient("503 SlowDown (injected)".to_owned()));
         }
-        let object = self.object(bucket, key).ok_or(StoreError::NotFound)?;
+        let denied = || StoreError::AccessDenied("403 AccessDenied (injected)".to_owned());
+        if self.deny_gets.lock().expect("lock").contains(key) {
+            return Err(denied());
+        }
+        let missing = if self.deny_missing.load(std::sync::atomic::Ordering::Relaxed) {
+            denied()
+        } else {
+            StoreError::NotFound
+        };
+        let object = self.object(bucket, key).ok_or(missing)?;
         let size = object.body.len() as u64;
         if size > max_bytes {
             return Err(StoreError::TooLarge {
@@ -77,5 +101,9 @@ impl ObjectStore for MemoryStore {
         self.lock()
             .insert((object.bucket.clone(), object.key.clone()), object);
         Ok(())
+    }
+
+    async fn exists(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
+        Ok(self.object(bucket, key).is_some())
     }
 }

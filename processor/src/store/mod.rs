@@ -33,8 +33,11 @@ pub enum StoreError {
     NotFound,
     #[error("the object is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
-    /// Throttling, 5xx, timeouts, and also access denied: a configuration fix plus a redrive
-    /// from the dead-letter queue recovers those messages.
+    /// S3 answers 403 both for a denied read and, to a caller it does not trust with listing,
+    /// for a missing key: [`ObjectStore::exists`] tells the two apart.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// Throttling, 5xx, timeouts: a later attempt may succeed.
     #[error("{0}")]
     Transient(String),
 }
@@ -50,4 +53,12 @@ pub trait ObjectStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Object, StoreError>> + Send;
 
     fn put(&self, object: NewObject) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Whether `key` exists, by listing the keys that start with it (a listing the processor's
+    /// role is granted for the input prefix, where a read of a missing key may be denied).
+    fn exists(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

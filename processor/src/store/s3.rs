@@ -32,15 +32,18 @@ impl S3Store {
     }
 }
 
-/// Maps an SDK failure: `NoSuchKey` is final, everything else may pass on a later attempt.
+/// Maps an SDK failure: `NoSuchKey` is final, a denial is told apart by the caller, and
+/// everything else may pass on a later attempt.
 fn classify<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    let text = || aws_sdk_s3::error::DisplayErrorContext(&err).to_string();
     match err.code() {
         Some("NoSuchKey" | "NotFound") => StoreError::NotFound,
-        _ => StoreError::Transient(aws_sdk_s3::error::DisplayErrorContext(&err).to_string()),
+        Some("AccessDenied" | "Forbidden") => StoreError::AccessDenied(text()),
+        _ => StoreError::Transient(text()),
     }
 }
 
@@ -87,5 +90,19 @@ impl ObjectStore for S3Store {
         }
         request.send().await.map_err(classify)?;
         Ok(())
+    }
+
+    async fn exists(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
+        // A key sorts before every longer key it is a prefix of: if it exists, it comes first.
+        let listing = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(key)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(listing.contents().first().and_then(|o| o.key()) == Some(key))
     }
 }

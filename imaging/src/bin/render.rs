@@ -1,0 +1,105 @@
+//! `render`: the image core on local files, one JSON line per input.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use imaging::{Limits, RenderOptions, Rendition, parse_hex_colour, parse_renditions, render};
+use serde_json::json;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Resize images into JPEG renditions, writing DIR/<file stem>/<rendition name>.jpg.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// A rendition (`name:WIDTHxHEIGHT[:fit|cover][:qNN]`) or comma-separated list; repeatable.
+    #[arg(long = "rendition", short = 'r', required = true, value_parser = parse_renditions)]
+    renditions: Vec<Vec<Rendition>>,
+    /// The folder the renditions are written under.
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Refuse images with more pixels than this.
+    #[arg(long, default_value_t = Limits::default().max_pixels)]
+    max_pixels: u64,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, default_value_t = Limits::default().max_bytes)]
+    max_bytes: usize,
+    /// The colour transparent pixels are flattened onto, as RRGGBB.
+    #[arg(long, default_value = "ffffff", value_parser = parse_hex_colour)]
+    background: [u8; 3],
+    /// The images to render.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let renditions: Vec<Rendition> = args.renditions.concat();
+    let options = RenderOptions {
+        limits: Limits {
+            max_pixels: args.max_pixels,
+            max_bytes: args.max_bytes,
+            ..Limits::default()
+        },
+        background: args.background,
+        ..RenderOptions::default()
+    };
+    let mut failures = 0;
+    for file in &args.files {
+        let line = match render_file(file, &renditions, &options, &args.out) {
+            Ok(line) => line,
+            Err((kind, message)) => {
+                failures += 1;
+                eprintln!("render: {}: {message}", file.display());
+                json!({"input": file, "status": "rejected", "error": {"kind": kind, "message": message}})
+            }
+        };
+        println!("{line}");
+    }
+    if failures > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Renders one file and writes its renditions; the error is (kind, one-line reason).
+fn render_file(
+    file: &Path,
+    renditions: &[Rendition],
+    options: &RenderOptions,
+    out: &Path,
+) -> Result<serde_json::Value, (&'static str, String)> {
+    let io_error = |e: std::io::Error| ("io", e.to_string());
+    let bytes = std::fs::read(file).map_err(io_error)?;
+    let rendered =
+        render(&bytes, renditions, options).map_err(|e| (e.kind().as_str(), e.to_string()))?;
+    let stem = file.file_stem().unwrap_or(file.as_os_str());
+    let dir = out.join(stem);
+    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    let mut written = Vec::with_capacity(rendered.outputs.len());
+    for output in &rendered.outputs {
+        let path = dir.join(format!("{}.jpg", output.name));
+        std::fs::write(&path, &output.jpeg).map_err(io_error)?;
+        written.push(json!({
+            "name": output.name, "width": output.width, "height": output.height,
+            "bytes": output.jpeg.len(), "path": path,
+        }));
+    }
+    let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+    let t = rendered.timings;
+    Ok(json!({
+        "input": file,
+        "status": "ok",
+        "format": rendered.format.name(),
+        "width": rendered.width,
+        "height": rendered.height,
+        "bytes": bytes.len(),
+        "decode_scale": rendered.decode_scale,
+        "renditions": written,
+        "ms": {"decode": ms(t.decode), "resize": ms(t.resize), "encode": ms(t.encode),
+               "total": ms(t.decode + t.resize + t.encode)},
+    }))
+}

@@ -1,0 +1,34 @@
+//! The image core: bytes and renditions in, encoded JPEG renditions out. Pure and synchronous:
+//! no I/O, no AWS, no async runtime (Cargo keeps it so: this crate depends on none of them).
+//!
+//! `render` reads the header and applies the limits before allocating, decodes (with a
+//! DCT-scaled JPEG decode when every rendition is at most half the source), resizes each
+//! rendition from the smallest buffer already made that still has twice its detail, turns it
+//! upright and encodes it.
+
+mod decode;
+mod encode;
+mod error;
+mod geometry;
+mod orient;
+mod pixels;
+mod probe;
+mod render;
+mod resize;
+pub mod sample;
+mod spec;
+mod ycbcr;
+
+pub use decode::{DecodeSettings, decode};
+pub use encode::encode;
+pub use error::{ErrorKind, ImageError, panic_message};
+pub use fast_image_resize::CpuExtensions;
+pub use geometry::{Plan, Rect, jpeg_scale_denominator, plan};
+pub use orient::Orientation;
+pub use pixels::{Layout, Pixels};
+pub use probe::{Format, Header, Limits, probe};
+pub use render::{Output, RenderOptions, Rendered, Timings, output_sizes, render};
+pub use resize::{Resampler, supported_cpu_extensions};
+pub use spec::{
+    DEFAULT_QUALITY, FitMode, Rendition, SpecError, parse_hex_colour, parse_renditions,
+};

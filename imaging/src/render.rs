@@ -1,0 +1,239 @@
+//! The render engine: probe, plan, decode (shrunk on load where it costs no detail), resize each
+//! rendition from the smallest buffer that still has twice its detail, turn it upright, encode.
+
+use std::time::{Duration, Instant};
+
+use fast_image_resize::CpuExtensions;
+
+use crate::decode::{DecodeSettings, decode};
+use crate::encode::encode;
+use crate::error::ImageError;
+use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
+use crate::orient::upright;
+use crate::pixels::Pixels;
+use crate::probe::{Format, Header, Limits, probe};
+use crate::resize::Resampler;
+use crate::spec::Rendition;
+
+/// Everything that shapes a render besides the renditions.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub limits: Limits,
+    /// The colour transparent PNG pixels are flattened onto.
+    pub background: [u8; 3],
+    /// The SIMD level for decode and resize; the default is the best this CPU has.
+    pub cpu: CpuExtensions,
+    /// Decode JPEGs at 1/2, 1/4 or 1/8 size in the DCT domain when every rendition still gets
+    /// a source pixel per output pixel. Off always decodes at full size.
+    pub shrink_on_load: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            background: [255, 255, 255],
+            cpu: CpuExtensions::default(),
+            shrink_on_load: true,
+        }
+    }
+}
+
+/// One encoded rendition.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+}
+
+/// Wall time spent in each stage of one render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub decode: Duration,
+    /// Resampling plus turning upright.
+    pub resize: Duration,
+    pub encode: Duration,
+}
+
+/// The result of rendering one source image.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub format: Format,
+    /// The upright size of the source.
+    pub width: u32,
+    pub height: u32,
+    /// The JPEG shrink-on-load denominator used (1 = full-size decode).
+    pub decode_scale: u32,
+    /// In the order the renditions were given.
+    pub outputs: Vec<Output>,
+    pub timings: Timings,
+}
+
+/// A buffer that shows the whole source frame, at some scale, and can feed smaller renditions.
+struct FullFrame {
+    pixels: Pixels,
+    /// Buffer pixels per stored source pixel, per axis: sides are rounded independently.
+    scale_x: f64,
+    scale_y: f64,
+}
+
+impl FullFrame {
+    fn new(pixels: Pixels, header: &Header) -> Self {
+        Self {
+            scale_x: f64::from(pixels.width) / f64::from(header.width),
+            scale_y: f64::from(pixels.height) / f64::from(header.height),
+            pixels,
+        }
+    }
+
+    /// `rect`, given in stored source pixels, in this buffer's pixels; clamped to the buffer
+    /// because a whole-frame crop can come out a few ULPs larger than the rounded sides.
+    fn map(&self, rect: Rect) -> Rect {
+        let left = rect.left * self.scale_x;
+        let top = rect.top * self.scale_y;
+        Rect {
+            left,
+            top,
+            width: (rect.width * self.scale_x).min(f64::from(self.pixels.width) - left),
+            height: (rect.height * self.scale_y).min(f64::from(self.pixels.height) - top),
+        }
+    }
+}
+
+/// Resampling from a buffer with at least this many pixels per output pixel looks the same
+/// as resampling from the full-size source.
+const MIN_CASCADE_SHRINK: f64 = 2.0;
+
+/// The size each rendition of an image will have (upright, as `render` makes it), from its
+/// header alone.
+pub fn output_sizes(
+    bytes: &[u8],
+    renditions: &[Rendition],
+    limits: &Limits,
+) -> Result<Vec<(u32, u32)>, ImageError> {
+    let header = probe(bytes, limits)?;
+    let (_, width, height) = upright(&header);
+    Ok(renditions
+        .iter()
+        .map(|r| {
+            let p = plan(width, height, r);
+            (p.width, p.height)
+        })
+        .collect())
+}
+
+/// Renders every rendition of one source image.
+pub fn render(
+    bytes: &[u8],
+    renditions: &[Rendition],
+    options: &RenderOptions,
+) -> Result<Rendered, ImageError> {
+    let started = Instant::now();
+    let header = probe(bytes, &options.limits)?;
+    let (orientation, width, height) = upright(&header);
+    // Plans in the stored frame: resampling happens before the small outputs are turned upright.
+    let plans: Vec<Plan> = renditions
+        .iter()
+        .map(|r| {
+            let upright = plan(width, height, r);
+            if orientation.transposes() {
+                upright.transposed(header.width, header.height)
+            } else {
+                upright
+            }
+        })
+        .collect();
+    let decode_scale = match header.format {
+        Format::Jpeg if options.shrink_on_load && header.components != 4 => {
+            jpeg_scale_denominator(&plans)
+        }
+        _ => 1,
+    };
+    let settings = DecodeSettings {
+        simd: options.cpu != CpuExtensions::None,
+        background: options.background,
+    };
+    let source = decode(bytes, &header, decode_scale, settings)?;
+    let mut timings = Timings {
+        decode: started.elapsed(),
+        ..Timings::default()
+    };
+
+    let mut frames = vec![FullFrame::new(source, &header)];
+    let mut resampler = Resampler::new(options.cpu);
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height))
+    });
+    let mut outputs: Vec<Option<Output>> = vec![None; plans.len()];
+    for (position, &i) in order.iter().enumerate() {
+        let step = Instant::now();
+        let plan = plans[i];
+        let resized = {
+            let frame = pick_frame(&frames, &plan);
+            resampler.resize(&frame.pixels, frame.map(plan.crop), plan.width, plan.height)?
+        };
+        // A whole-frame rendition is kept to derive the smaller ones from.
+        let partial = if plan.crop.width == f64::from(header.width)
+            && plan.crop.height == f64::from(header.height)
+        {
+            frames.push(FullFrame::new(resized, &header));
+            None
+        } else {
+            Some(resized)
+        };
+        // Free the decoded source (the biggest buffer) as soon as every rendition still to
+        // come can be derived from a smaller frame, before this one is encoded.
+        if order[position + 1..]
+            .iter()
+            .all(|&later| cascade_frame(&frames, &plans[later]).is_some())
+        {
+            frames[0].pixels.data = Vec::new();
+        }
+        let resized = match &partial {
+            Some(pixels) => pixels,
+            None => &frames[frames.len() - 1].pixels,
+        };
+        let upright = orientation.apply(resized);
+        timings.resize += step.elapsed();
+
+        let step = Instant::now();
+        let jpeg = encode(
+            &upright,
+            renditions[i].quality,
+            header.icc.as_deref(),
+            options.cpu,
+        )?;
+        timings.encode += step.elapsed();
+        outputs[i] = Some(Output {
+            name: renditions[i].name.clone(),
+            width: upright.width,
+            height: upright.height,
+            jpeg,
+        });
+    }
+    Ok(Rendered {
+        format: header.format,
+        width,
+        height,
+        decode_scale,
+        outputs: outputs.into_iter().flatten().collect(),
+        timings,
+    })
+}
+
+/// The smallest full-frame buffer with enough detail for `plan`; the decoded source always has.
+fn pick_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> &'a FullFrame {
+    cascade_frame(frames, plan).unwrap_or(&frames[0])
+}
+
+/// The smallest rendition kept so far (not the source) with enough detail for `plan`.
+fn cascade_frame<'a>(frames: &'a [FullFrame], plan: &Plan) -> Option<&'a FullFrame> {
+    frames
+        .iter()
+        .skip(1)
+        .filter(|f| plan.shrink_factor() * f.scale_x.min(f.scale_y) >= MIN_CASCADE_SHRINK)
+        .min_by_key(|f| f.pixels.data.len())
+}

@@ -1,0 +1,213 @@
+//! The text forms of the render settings: renditions (what to produce from each upload) and
+//! the background colour.
+//!
+//! `thumb:200x200:cover:q75,medium:800x800,large:1600x1600` is three renditions. Each is
+//! `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`) and `qNN` (default 80).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The JPEG quality used when a rendition does not name one.
+pub const DEFAULT_QUALITY: u8 = 80;
+/// The largest box side a rendition may ask for (JPEG itself stops at 65535).
+pub const MAX_BOX_SIDE: u32 = 16384;
+
+/// How an image is fitted to a rendition's box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitMode {
+    /// Inside the box, aspect ratio kept, never upscaled.
+    Fit,
+    /// Fill the box, aspect ratio kept, centre-cropped, never upscaled.
+    Cover,
+}
+
+/// One output to produce from each source image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendition {
+    pub name: String,
+    pub max_width: u32,
+    pub max_height: u32,
+    pub mode: FitMode,
+    pub quality: u8,
+}
+
+/// Why a rendition spec could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid rendition `{spec}`: {reason}")]
+pub struct SpecError {
+    spec: String,
+    reason: String,
+}
+
+impl SpecError {
+    fn new(spec: &str, reason: impl Into<String>) -> Self {
+        Self {
+            spec: spec.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl FromStr for Rendition {
+    type Err = SpecError;
+
+    fn from_str(spec: &str) -> Result<Self, SpecError> {
+        let fail = |reason: &str| SpecError::new(spec, reason);
+        let mut parts = spec.trim().split(':');
+        let name = parts.next().unwrap_or_default();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(fail(
+                "the name must be non-empty and use only letters, digits, `-` and `_`",
+            ));
+        }
+        let size = parts
+            .next()
+            .ok_or_else(|| fail("expected `name:WIDTHxHEIGHT`"))?;
+        let (width, height) = size
+            .split_once('x')
+            .ok_or_else(|| fail("the size must look like `800x600`"))?;
+        let side = |text: &str| -> Result<u32, SpecError> {
+            match text.parse::<u32>() {
+                Ok(n) if (1..=MAX_BOX_SIDE).contains(&n) => Ok(n),
+                _ => Err(fail(&format!(
+                    "`{text}` is not a side length from 1 to {MAX_BOX_SIDE}"
+                ))),
+            }
+        };
+        let mut rendition = Rendition {
+            name: name.to_owned(),
+            max_width: side(width)?,
+            max_height: side(height)?,
+            mode: FitMode::Fit,
+            quality: DEFAULT_QUALITY,
+        };
+        for option in parts {
+            match option {
+                "fit" => rendition.mode = FitMode::Fit,
+                "cover" => rendition.mode = FitMode::Cover,
+                q if q.starts_with('q') => {
+                    rendition.quality = match q[1..].parse::<u8>() {
+                        Ok(n) if (1..=100).contains(&n) => n,
+                        _ => return Err(fail("the quality must be `q1` to `q100`")),
+                    }
+                }
+                other => {
+                    return Err(fail(&format!(
+                        "unknown option `{other}` (expected `fit`, `cover` or `qNN`)"
+                    )));
+                }
+            }
+        }
+        Ok(rendition)
+    }
+}
+
+impl fmt::Display for Rendition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.mode {
+            FitMode::Fit => "fit",
+            FitMode::Cover => "cover",
+        };
+        write!(
+            f,
+            "{}:{}x{}:{mode}:q{}",
+            self.name, self.max_width, self.max_height, self.quality
+        )
+    }
+}
+
+/// Parses a comma-separated list of renditions; names must be unique and the list non-empty.
+pub fn parse_renditions(list: &str) -> Result<Vec<Rendition>, SpecError> {
+    let renditions = list
+        .split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(str::parse)
+        .collect::<Result<Vec<Rendition>, _>>()?;
+    if renditions.is_empty() {
+        return Err(SpecError::new(list, "at least one rendition is needed"));
+    }
+    for (i, r) in renditions.iter().enumerate() {
+        if renditions[..i].iter().any(|other| other.name == r.name) {
+            return Err(SpecError::new(
+                list,
+                format!("the name `{}` is used twice", r.name),
+            ));
+        }
+    }
+    Ok(renditions)
+}
+
+/// Parses `RRGGBB` (with or without `#`).
+pub fn parse_hex_colour(text: &str) -> Result<[u8; 3], String> {
+    let hex = text.trim_start_matches('#');
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    match (hex.len(), channel(0), channel(2), channel(4)) {
+        (6, Some(r), Some(g), Some(b)) => Ok([r, g, b]),
+        _ => Err(format!("`{text}` is not a colour like ff8800")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let list = parse_renditions("thumb:200x200:cover:q75,medium:800x800,large:1600x1600")
+            .expect("valid list");
+        assert_eq!(
+            list[0],
+            Rendition {
+                name: "thumb".into(),
+                max_width: 200,
+                max_height: 200,
+                mode: FitMode::Cover,
+                quality: 75
+            }
+        );
+        assert_eq!(list[1].mode, FitMode::Fit);
+        assert_eq!(list[2].quality, DEFAULT_QUALITY);
+        assert_eq!(list[2].max_width, 1600);
+    }
+
+    #[test]
+    fn colours_parse_with_or_without_a_hash() {
+        assert_eq!(parse_hex_colour("ff8800"), Ok([255, 136, 0]));
+        assert_eq!(parse_hex_colour("#000000"), Ok([0, 0, 0]));
+        for bad in ["white", "fff", "ff88000", "gg0000"] {
+            assert!(parse_hex_colour(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let r: Rendition = "a-b_1:640x480:cover:q90".parse().unwrap();
+        assert_eq!(r.to_string().parse::<Rendition>().unwrap(), r);
+    }
+
+    #[test]
+    fn rejects_bad_specs_with_a_reason() {
+        for (spec, needle) in [
+            ("", "at least one"),
+            ("thumb", "name:WIDTHxHEIGHT"),
+            ("thumb:200", "800x600"),
+            ("thumb:0x200", "side length"),
+            ("thumb:200x99999", "side length"),
+            ("thumb:200x200:q0", "q1"),
+            ("thumb:200x200:q101", "q1"),
+            ("thumb:200x200:stretch", "unknown option `stretch`"),
+            ("th/umb:200x200", "letters, digits"),
+            ("a:1x1,a:2x2", "used twice"),
+        ] {
+            let err = parse_renditions(spec).expect_err(spec).to_string();
+            assert!(err.contains(needle), "{spec}: {err}");
+        }
+    }
+}

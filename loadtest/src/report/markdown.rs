@@ -1,0 +1,101 @@
+//! The report as Markdown, for terminals and pull requests.
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+impl Report {
+    pub fn markdown(&self) -> String {
+        let c = &self.cost_per_million_usd;
+        let mut md = String::new();
+        let _ = writeln!(
+            md,
+            "# Load test {} ({}, {} mode)\n",
+            self.run_id, self.target, self.notification_mode
+        );
+        let _ = writeln!(
+            md,
+            "| uploaded | done | rejected | in DLQ | missing | upload errors |\n|---|---|---|---|---|---|"
+        );
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |\n",
+            self.uploaded, self.done, self.rejected, self.dlq, self.missing, self.upload_errors
+        );
+        if let Some(error) = &self.first_upload_error {
+            let _ = writeln!(md, "- First upload error: {error}");
+        }
+        if let Some(chaos) = &self.chaos {
+            let _ = writeln!(
+                md,
+                "## Chaos (seed {})\n\n- Injected: {} instance kills ({} mid-invocation, {} instances replaced), S3 faults on {} of {} object calls ({} before reaching S3, {} after), {} batches delivered twice, {} poison uploads\n- Audit: **{}**",
+                chaos.seed,
+                chaos.instance_kills,
+                chaos.kills_mid_invocation,
+                chaos.instances_replaced,
+                chaos.s3_faults_before + chaos.s3_faults_after,
+                chaos.s3_object_calls,
+                chaos.s3_faults_before,
+                chaos.s3_faults_after,
+                chaos.duplicated_batches,
+                chaos.poison_uploads,
+                chaos.audit.summary()
+            );
+            for wrong in &chaos.audit.wrong {
+                let _ = writeln!(md, "  - {wrong}");
+            }
+            let _ = writeln!(md);
+        }
+        let _ = writeln!(
+            md,
+            "- Throughput: **{:.2} images/s** over {:.1} s",
+            self.images_per_second, self.wall_seconds
+        );
+        let _ = writeln!(
+            md,
+            "- End-to-end latency (upload to last rendition, polled every 250 ms): p50 {} ms, p95 {} ms, p99 {} ms",
+            self.latency_ms.p50, self.latency_ms.p95, self.latency_ms.p99
+        );
+        let _ = writeln!(
+            md,
+            "- Processor: {:.1} ms per image, batch duration p50 {} ms / p95 {} ms, {} invocations (mean batch {:.1})",
+            self.processor_ms_per_image,
+            self.batch_duration_ms.p50,
+            self.batch_duration_ms.p95,
+            self.invocations,
+            self.mean_batch_size
+        );
+        let _ = writeln!(
+            md,
+            "- {} instance(s) at {} MB; peak instance memory {:.1} MiB; instances busy {:.0}% of the run",
+            self.instances,
+            self.memory_mb,
+            self.peak_instance_memory_mib,
+            self.processor_busy_percent
+        );
+        let _ = writeln!(
+            md,
+            "- CPU seconds: processor {:.1}, emulator {:.1}, harness {:.1}\n",
+            self.cpu_seconds.processor, self.cpu_seconds.emulator, self.cpu_seconds.harness
+        );
+        let _ = writeln!(
+            md,
+            "## Cost per million images (USD, {})\n\n{}\n",
+            c.region, self.cost_basis
+        );
+        let _ = writeln!(md, "| part | USD |\n|---|---|");
+        for (part, usd) in [
+            ("Lambda compute (arm64)", c.lambda_compute_arm64),
+            ("Lambda requests", c.lambda_requests),
+            ("SQS requests", c.sqs_requests),
+            ("S3 PUT", c.s3_put),
+            ("S3 GET", c.s3_get),
+            ("Log ingestion", c.log_ingestion),
+            ("**total**", c.total),
+            ("(Lambda compute if x86_64)", c.lambda_compute_x86_64),
+        ] {
+            let _ = writeln!(md, "| {part} | {usd:.2} |");
+        }
+        md
+    }
+}

@@ -1,0 +1,303 @@
+//! The load-test report: what a run measured, built into `report.json` (the contract other
+//! tools read), `report.md` and `report.html`.
+
+mod html;
+mod markdown;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::chaos::Audit;
+use crate::cost::{CostPerMillion, UsagePerImage};
+use crate::run::{QueueSample, RunContext, Timeline};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+impl Percentiles {
+    /// Nearest-rank percentiles; zeros for no samples.
+    pub fn of(values: &[f64]) -> Self {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+            (sorted[rank - 1] * 10.0).round() / 10.0
+        };
+        Self {
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CpuSeconds {
+    pub processor: f64,
+    pub emulator: f64,
+    pub harness: f64,
+}
+
+/// Everything a run reports. Field names are a contract: add, never rename.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub run_id: String,
+    pub target: String,
+    pub notification_mode: String,
+    pub uploaded: usize,
+    pub done: usize,
+    pub rejected: usize,
+    pub dlq: u64,
+    pub missing: usize,
+    pub upload_errors: u64,
+    pub first_upload_error: Option<String>,
+    pub images_per_second: f64,
+    /// Upload finished to last rendition (or rejection record) seen; polled every 250 ms.
+    pub latency_ms: Percentiles,
+    pub processor_ms_per_image: f64,
+    pub batch_duration_ms: Percentiles,
+    pub invocations: usize,
+    pub mean_batch_size: f64,
+    pub peak_instance_memory_mib: f64,
+    pub memory_mb: u32,
+    pub instances: usize,
+    pub cpu_seconds: CpuSeconds,
+    /// Share of the instances' wall time spent inside invocations.
+    pub processor_busy_percent: f64,
+    pub wall_seconds: f64,
+    pub cost_per_million_usd: CostPerMillion,
+    pub cost_basis: String,
+    /// `[seconds, visible, in flight]`
+    pub queue_depth: Vec<QueueSample>,
+    /// Completions per second, one entry per second of the run.
+    pub throughput_per_second: Vec<u32>,
+    pub latencies_ms: Vec<f64>,
+    /// What a chaos run injected and what its audit found (`make chaos` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<ChaosReport>,
+}
+
+/// The faults a chaos run injected, and the object-by-object audit of the outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaosReport {
+    pub seed: u64,
+    pub instance_kills: usize,
+    pub kills_mid_invocation: usize,
+    pub instances_replaced: u64,
+    pub s3_fault_share: f64,
+    pub s3_object_calls: u64,
+    pub s3_faults_before: u64,
+    pub s3_faults_after: u64,
+    pub duplicated_batches: u64,
+    pub poison_uploads: usize,
+    pub audit: Audit,
+}
+
+/// One memory size of a sweep (`--sweep`), from that pass's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    pub memory_mb: u32,
+    pub images_per_second: f64,
+    pub latency_ms: Percentiles,
+    pub processor_ms_per_image: f64,
+    pub peak_instance_memory_mib: f64,
+    pub cost_per_million_usd: f64,
+    pub run_id: String,
+}
+
+impl SweepRow {
+    pub fn of(report: &Report) -> Self {
+        Self {
+            memory_mb: report.memory_mb,
+            images_per_second: report.images_per_second,
+            latency_ms: report.latency_ms.clone(),
+            processor_ms_per_image: report.processor_ms_per_image,
+            peak_instance_memory_mib: report.peak_instance_memory_mib,
+            cost_per_million_usd: report.cost_per_million_usd.total,
+            run_id: report.run_id.clone(),
+        }
+    }
+
+    /// The sweep as a table, cheapest first marked.
+    pub fn markdown(rows: &[SweepRow]) -> String {
+        let cheapest = rows
+            .iter()
+            .map(|r| r.cost_per_million_usd)
+            .fold(f64::INFINITY, f64::min);
+        let mut md = String::from(
+            "| memory MB | images/s | p50 ms | p95 ms | ms/image | peak MiB | USD per million |\n|---|---|---|---|---|---|---|\n",
+        );
+        for r in rows {
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {} | {} | {:.1} | {:.0} | {:.2}{} |",
+                r.memory_mb,
+                r.images_per_second,
+                r.latency_ms.p50,
+                r.latency_ms.p95,
+                r.processor_ms_per_image,
+                r.peak_instance_memory_mib,
+                r.cost_per_million_usd,
+                if r.cost_per_million_usd == cheapest {
+                    " (cheapest)"
+                } else {
+                    ""
+                }
+            );
+        }
+        md
+    }
+}
+
+/// What a pass measured about the functions, locally or from CloudWatch Logs.
+#[derive(Debug, Clone)]
+pub struct Measurements {
+    /// Each invocation's duration.
+    pub durations_ms: Vec<f64>,
+    pub billed_ms: f64,
+    /// Messages delivered over all invocations.
+    pub messages: usize,
+    pub sqs_polling_requests: f64,
+    pub peak_mib: f64,
+    pub cpu_seconds: CpuSeconds,
+    pub log_bytes: u64,
+    /// Where the cost figures come from, in words.
+    pub basis: String,
+}
+
+/// How a pass was run, as the report names it.
+#[derive(Debug, Clone)]
+pub struct PassInfo {
+    pub run_id: String,
+    /// `local` or `aws`.
+    pub target: &'static str,
+    /// Offered uploads per second (open loop), if paced.
+    pub rate: Option<f64>,
+}
+
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+impl Report {
+    /// The report of one pass, from its timeline and what the functions measured.
+    pub fn build(
+        pass: &PassInfo,
+        run: &RunContext,
+        t: &Timeline,
+        measured: Measurements,
+        chaos: Option<ChaosReport>,
+    ) -> Report {
+        let deployment = &run.deployment;
+        let latencies: Vec<f64> = t
+            .done_s
+            .iter()
+            .chain(&t.rejected_s)
+            .filter_map(|(key, seen)| {
+                t.uploaded_s
+                    .get(key)
+                    .map(|up| ((seen - up) * 1000.0).max(0.0))
+            })
+            .collect();
+        let processed = (t.done_s.len() + t.rejected_s.len()).max(1) as f64;
+        let busy_ms: f64 = measured.durations_ms.iter().sum();
+        let invocations = measured.durations_ms.len();
+        let instances = deployment.maximum_concurrency;
+        let first_upload = t.uploaded_s.values().copied().fold(f64::INFINITY, f64::min);
+        let last_done = t.done_s.values().copied().fold(0.0, f64::max);
+        let span = (last_done - first_upload).max(1e-3);
+        let mut throughput = vec![0u32; t.wall_s.ceil() as usize + 1];
+        for seen in t.done_s.values() {
+            throughput[*seen as usize] += 1;
+        }
+        let trigger_mode = deployment.trigger.is_some();
+        let usage = UsagePerImage {
+            billed_ms_per_image: measured.billed_ms / processed,
+            memory_mb: deployment.processor.memory_mb,
+            invocations_per_image: invocations as f64 / processed
+                + if trigger_mode { 1.0 } else { 0.0 },
+            sqs_requests_per_image: (t.uploaded_s.len() as f64 + measured.sqs_polling_requests)
+                / processed,
+            s3_puts_per_image: (t.done_s.len() * run.rendition_names.len() + t.rejected_s.len())
+                as f64
+                / processed,
+            s3_gets_per_image: 1.0,
+            log_bytes_per_image: measured.log_bytes as f64 / processed,
+        };
+        let uploaded = t.uploaded_s.len();
+        Report {
+            run_id: pass.run_id.clone(),
+            target: pass.target.to_owned(),
+            notification_mode: deployment.notification_mode.clone(),
+            uploaded,
+            done: t.done_s.len(),
+            rejected: t.rejected_s.len(),
+            dlq: t.dlq_keys.len() as u64,
+            missing: uploaded
+                .saturating_sub(t.done_s.len() + t.rejected_s.len() + t.dlq_keys.len()),
+            upload_errors: t.upload_errors,
+            first_upload_error: t.first_upload_error.clone(),
+            images_per_second: (t.done_s.len() as f64 / span * 100.0).round() / 100.0,
+            latency_ms: Percentiles::of(&latencies),
+            processor_ms_per_image: round1(busy_ms / processed),
+            batch_duration_ms: Percentiles::of(&measured.durations_ms),
+            invocations,
+            mean_batch_size: round1(measured.messages as f64 / invocations.max(1) as f64),
+            peak_instance_memory_mib: round1(measured.peak_mib),
+            memory_mb: deployment.processor.memory_mb,
+            instances,
+            cpu_seconds: measured.cpu_seconds,
+            processor_busy_percent: round1(
+                busy_ms / 1000.0 / (instances as f64 * t.wall_s.max(1e-3)) * 100.0,
+            ),
+            wall_seconds: round1(t.wall_s),
+            cost_per_million_usd: usage.cost_per_million(),
+            cost_basis: format!(
+                "{}; {} prices from loadtest/src/prices.rs.{}",
+                measured.basis,
+                crate::prices::REGION,
+                pass.rate.map_or(String::new(), |rate| format!(
+                    " Offered load: {rate} uploads/s."
+                )),
+            ),
+            queue_depth: t.queue_depth.clone(),
+            throughput_per_second: throughput,
+            latencies_ms: latencies,
+            chaos,
+        }
+    }
+
+    /// Writes report.{json,md,html} into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(
+            dir.join("report.json"),
+            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::write(dir.join("report.md"), self.markdown())?;
+        std::fs::write(dir.join("report.html"), self.html())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Percentiles;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let p = Percentiles::of(&values);
+        assert_eq!((p.p50, p.p95, p.p99), (50.0, 95.0, 99.0));
+        let empty = Percentiles::of(&[]);
+        assert_eq!(empty.p99, 0.0);
+    }
+}

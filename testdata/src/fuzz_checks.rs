@@ -1,0 +1,69 @@
+//! The properties the fuzz targets check (`fuzz/fuzz_targets/*.rs`), shared with the test that
+//! replays their findings (`imaging/tests/fuzz_regressions.rs`).
+
+use contract::{Request, parse_body};
+use imaging::{ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render};
+
+/// Small limits keep each run fast; the properties do not depend on them.
+const LIMITS: Limits = Limits {
+    max_pixels: 1_000_000,
+    max_width: 4096,
+    max_height: 4096,
+    max_bytes: 1 << 20,
+};
+const RENDITIONS: &str = "a:64x64,b:32x32:cover:q50";
+
+/// Any bytes: a typed, permanent error, or one JPEG per rendition of the planned size.
+pub fn check_render(data: &[u8]) {
+    let renditions = parse_renditions(RENDITIONS).expect("valid renditions");
+    let options = RenderOptions {
+        limits: LIMITS,
+        ..RenderOptions::default()
+    };
+    match render(data, &renditions, &options) {
+        Err(err) => assert_ne!(
+            err.kind(),
+            ErrorKind::Internal,
+            "bad input is permanent: {err}"
+        ),
+        Ok(rendered) => {
+            let planned =
+                output_sizes(data, &renditions, &LIMITS).expect("a rendered input probes");
+            assert_eq!(rendered.outputs.len(), renditions.len());
+            for (output, size) in rendered.outputs.iter().zip(planned) {
+                assert_eq!((output.width, output.height), size);
+                assert!(
+                    output.jpeg.starts_with(&[0xFF, 0xD8]) && output.jpeg.ends_with(&[0xFF, 0xD9])
+                );
+            }
+        }
+    }
+}
+
+/// Any text: message bodies parse or fail without panicking, and a job the trigger writes reads
+/// back as itself; rendition specs parse to sane boxes or fail.
+pub fn check_message(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(Request::Jobs(jobs)) = parse_body(&text) {
+        for job in jobs
+            .into_iter()
+            .filter(|j| !j.bucket.is_empty() && !j.key.is_empty())
+        {
+            let written = serde_json::to_string(&job).expect("a job serialises");
+            assert_eq!(
+                parse_body(&written),
+                Ok(Request::Jobs(vec![job])),
+                "{written}"
+            );
+        }
+    }
+    if let Ok(renditions) = parse_renditions(&text) {
+        for rendition in renditions {
+            assert!(
+                rendition.max_width > 0 && rendition.max_height > 0,
+                "{rendition:?}"
+            );
+            assert!((1..=100).contains(&rendition.quality), "{rendition:?}");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The workspace's test data and the checks shared by several crates' tests, the fuzz targets
+//! and the chaos run: fixture images (`fixtures/`, made by `generate.py`), real-shaped events
+//! (`events/`), fuzz findings (`fuzz-regressions/`), and helpers to read outputs back.
+
+pub mod fuzz_checks;
+
+use std::path::PathBuf;
+
+use imaging::{Layout, Pixels};
+
+/// A file of this folder, for example `fixtures/cmyk.jpg` or `events/sqs_event.json`.
+pub fn path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn fixture_path(name: &str) -> PathBuf {
+    path("fixtures").join(name)
+}
+
+/// The bytes of `fixtures/<name>`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// The text of `events/<name>`.
+pub fn event(name: &str) -> String {
+    std::fs::read_to_string(path("events").join(name))
+        .unwrap_or_else(|e| panic!("event {name}: {e}"))
+}
+
+/// Inputs that can never be rendered, as the load test's chaos run uploads them: the fixture
+/// name and the rejection (`error_kind`) each must get.
+pub const POISON: &[(&str, &[u8], &str)] = &[
+    (
+        "truncated.png",
+        include_bytes!("../fixtures/truncated.png"),
+        "truncated",
+    ),
+    (
+        "pixel-flood.jpg",
+        include_bytes!("../fixtures/pixel_flood.jpg"),
+        "too_large",
+    ),
+    (
+        "png-bomb.png",
+        include_bytes!("../fixtures/png_bomb.png"),
+        "too_large",
+    ),
+    (
+        "not-an-image.jpg",
+        include_bytes!("../fixtures/not_an_image.jpg"),
+        "unknown_format",
+    ),
+];
+
+/// Decodes a JPEG the pipeline wrote with jpeg-decoder, a decoder independent of the
+/// pipeline's own (zune-jpeg and libjpeg-turbo), keeping grey images grey.
+pub fn decode_output(jpeg: &[u8]) -> Pixels {
+    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+    let data = decoder.decode().expect("output decodes");
+    let info = decoder.info().expect("image info");
+    let layout = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => Layout::Gray,
+        jpeg_decoder::PixelFormat::RGB24 => Layout::Rgb,
+        other => panic!("unexpected output pixel format {other:?}"),
+    };
+    Pixels {
+        width: info.width.into(),
+        height: info.height.into(),
+        layout,
+        data,
+    }
+}
+
+/// The APPn marker numbers (0xE0..=0xEF) in a JPEG's header, with each segment's first bytes.
+pub fn app_segments(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut segments = Vec::new();
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF && jpeg[at + 1] != 0xDA {
+        let marker = jpeg[at + 1];
+        let length = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if (0xE0..=0xEF).contains(&marker) {
+            let body = &jpeg[at + 4..at + 2 + length];
+            segments.push((marker, body[..body.len().min(14)].to_vec()));
+        }
+        at += 2 + length;
+    }
+    segments
+}
+
+/// Peak signal-to-noise ratio of two same-sized 8-bit buffers, in dB.
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "buffers differ in size");
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    let mse = sum / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// Asserts a pixel is within `tolerance` of `expected` on every channel.
+pub fn assert_colour(
+    pixels: &Pixels,
+    x: u32,
+    y: u32,
+    expected: [u8; 3],
+    tolerance: u8,
+    what: &str,
+) {
+    let got = pixels.pixel(x, y);
+    let expected = &expected[..got.len()];
+    let close = got
+        .iter()
+        .zip(expected)
+        .all(|(&g, &e)| g.abs_diff(e) <= tolerance);
+    assert!(
+        close,
+        "{what}: pixel ({x},{y}) is {got:?}, expected about {expected:?}"
+    );
+}
