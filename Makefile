@@ -19,6 +19,10 @@ ARCH         ?= arm64
 ARM64_RUSTFLAGS ?= -C target-cpu=neoverse-n1
 # Extra arguments for terraform plan/apply, e.g. TF_ARGS='-var-file=prod.tfvars'.
 TF_ARGS      ?=
+# make deploy: non-empty applies the checked plan without asking (CI).
+AUTO_APPROVE ?=
+# make tf-lock: the platforms a committed provider lock must cover.
+TF_LOCK_PLATFORMS ?= linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64
 # make loadtest: where (local: this machine; aws: the deployed stack), how many uploads, how fast (per s,
 # empty = all at once), corrupt extras, a folder of images (empty = generated), notification mode.
 TARGET       ?= local
@@ -45,7 +49,8 @@ SEED         ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local checkov test-e2e test-loadtest loadtest chaos fuzz build deploy destroy redrive test-arm64
+	tf-lint tf-test tf-apply-local tf-lock checkov test-e2e test-loadtest loadtest chaos fuzz build deploy destroy \
+	redrive test-arm64
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -64,7 +69,7 @@ unit: ## The Rust unit and integration tests
 # ones and compile some 50 crates again.
 test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local Runtime API, the event source mapping, the AWS target
 	$(CARGO) test --workspace --locked --no-run
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target -- --ignored
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target --test async_invoke -- --ignored
 
 loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine, or TARGET=aws (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
 	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
@@ -124,10 +129,12 @@ lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fm
 tf-lint: ## terraform fmt -check
 	$(TERRAFORM) fmt -check -recursive terraform
 
-tf-test: $(TF_CLI_CONFIG) ## terraform validate and terraform test (offline plans: guardrails, IAM)
+tf-test: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## terraform validate and test (offline plans: guardrails, IAM, both modes), the lock route, the deploy scripts
 	cd terraform && $(TF) init -backend=false -input=false -no-color >/dev/null
 	cd terraform && $(TF) validate -no-color
 	cd terraform && $(TF) test -no-color
+	$(if $(TF_MIRROR),bash terraform/tests/lock_route.sh $(TF_MIRROR),@echo "tf-test: no provider mirror here; the lock route test needs one")
+	AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/python -m unittest discover -s terraform/tests -p 'test_*.py'
 
 tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the root module on a local AWS emulator, both modes
 	for mode in direct trigger; do \
@@ -146,18 +153,32 @@ build: $(VENV)/.build-ready ## Cross-compile both functions for Lambda (ARCH=arm
 		--output-format zip --lambda-dir target/lambda --bin processor --bin trigger
 	@ls -l target/lambda/*/bootstrap.zip
 
-deploy: build $(TF_CLI_CONFIG) ## Build, then terraform init + apply to your AWS account (TF_ARGS for -var-file)
+# Terraform's working files for the deployed stack: the checked plan and the outputs.
+TF_WORK = $(CURDIR)/target/terraform
+
+deploy: build $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Build, plan, check the plan against the account's concurrency, then apply (TF_ARGS, AUTO_APPROVE)
+	mkdir -p $(TF_WORK)
 	cd terraform && $(TF) init -input=false
-	cd terraform && $(TF) apply -var architecture=$(ARCH) $(TF_ARGS)
+	cd terraform && $(TF) plan -input=false -var architecture=$(ARCH) $(TF_ARGS) -out=$(TF_WORK)/deploy.tfplan
+	cd terraform && $(TF) show -json $(TF_WORK)/deploy.tfplan > $(TF_WORK)/deploy-plan.json
+	$(VENV)/bin/python terraform/scripts/preflight.py $(TF_WORK)/deploy-plan.json
+	@[ -n "$(AUTO_APPROVE)" ] || { printf 'Apply this plan? [y/N] '; read -r answer; [ "$$answer" = y ]; }
+	cd terraform && $(TF) apply -input=false $(TF_WORK)/deploy.tfplan
 
-destroy: $(TF_CLI_CONFIG) ## Empty the buckets, then terraform destroy
-	cd terraform && for bucket in $$($(TF) output -raw bucket) $$($(TF) output -raw output_bucket); do \
-		aws s3 rm "s3://$$bucket" --recursive --only-show-errors || exit 1; done
-	cd terraform && $(TF) destroy -var architecture=$(ARCH) $(TF_ARGS)
+destroy: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Stop the functions, wait out running invocations, empty the buckets (all versions), then terraform destroy
+	mkdir -p $(TF_WORK)
+	cd terraform && $(TF) output -json > $(TF_WORK)/outputs.json
+	$(VENV)/bin/python terraform/scripts/prepare_destroy.py $(TF_WORK)/outputs.json
+	cd terraform && $(TF) destroy -input=false -var architecture=$(ARCH) $(TF_ARGS) $(if $(AUTO_APPROVE),-auto-approve)
 
-redrive: $(TF_CLI_CONFIG) ## Move every dead-letter queue message back to the work queue
-	cd terraform && aws sqs start-message-move-task --source-arn "$$($(TF) output -raw dlq_arn)" \
-		--destination-arn "$$($(TF) output -raw queue_arn)"
+redrive: $(TF_CLI_CONFIG) ## Move dead-letter messages back to the work queue, and turn the trigger's failure records back into jobs
+	mkdir -p $(TF_WORK)
+	$(CARGO) build --release --locked -p trigger --bin redrive
+	cd terraform && $(TF) output -json > $(TF_WORK)/outputs.json
+	target/release/redrive $(TF_WORK)/outputs.json
+
+tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl for every platform in TF_LOCK_PLATFORMS, for a team to commit
+	cd terraform && TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
 
 test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths)
 	@command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null || { \

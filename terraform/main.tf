@@ -1,4 +1,5 @@
-# The pipeline: bucket(s) -> queue (+ DLQ) -> processor, optionally with the trigger in between.
+# The pipeline: bucket(s) -> queue (+ DLQ) -> processor, optionally with the trigger in between
+# (trigger.tf); alarms reach a person through alerts.tf; CI deploys through github.tf.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -18,6 +19,15 @@ locals {
     AWS_ENDPOINT_URL    = var.local_endpoint
     S3_FORCE_PATH_STYLE = "true"
   } : {}
+  # What every function shares.
+  function_settings = {
+    architecture              = var.architecture
+    log_retention_days        = var.log_retention_days
+    logs_skip_destroy         = var.cloudwatch_logs_skip_destroy
+    kms_key_arn               = var.kms_key_arn
+    role_path                 = var.role_path
+    role_permissions_boundary = var.role_permissions_boundary
+  }
 }
 
 module "bucket" {
@@ -25,6 +35,7 @@ module "bucket" {
   name              = local.bucket_name
   force_destroy     = var.force_destroy
   expiring_prefixes = var.separate_output_bucket ? {} : { (var.rejected_prefix) = var.rejected_retention_days }
+  kms_key_arn       = var.kms_key_arn
   tls_only          = !local.emulated
   tags              = var.tags
 }
@@ -35,6 +46,7 @@ module "output_bucket" {
   name              = "${local.bucket_name}-out"
   force_destroy     = var.force_destroy
   expiring_prefixes = { (var.rejected_prefix) = var.rejected_retention_days }
+  kms_key_arn       = var.kms_key_arn
   tls_only          = !local.emulated
   tags              = var.tags
 }
@@ -47,7 +59,8 @@ module "queue" {
   allowed_source_bucket_arn  = local.trigger_mode ? null : module.bucket.arn
   account_id                 = local.account_id
   redrive_allow_policy       = !local.emulated
-  alarm_actions              = var.alarm_actions
+  kms_key_arn                = var.kms_key_arn
+  alarm_actions              = local.alarm_actions
   tags                       = var.tags
 }
 
@@ -61,9 +74,9 @@ locals {
       conditions = []
     },
     {
-      # Without ListBucket, S3 answers 403 instead of 404 for a missing key, which would look
-      # transient and send the message to the DLQ instead of recording the rejection.
-      sid       = "TellMissingUploads"
+      # S3 may answer a read of a missing upload with 403 instead of 404; the processor then
+      # lists the key to tell a deleted upload (rejected) from a denied read (retried).
+      sid       = "ListUploads"
       actions   = ["s3:ListBucket"]
       resources = [module.bucket.arn]
       conditions = [{
@@ -91,26 +104,32 @@ locals {
 }
 
 module "processor" {
-  source               = "./modules/function"
-  name                 = "${var.name}-processor"
-  zip_path             = var.processor_zip
-  architecture         = var.architecture
-  memory_mb            = var.processor_memory_mb
-  timeout_seconds      = var.processor_timeout_seconds
-  reserved_concurrency = var.processor_reserved_concurrency
-  statements           = local.processor_statements
-  log_retention_days   = var.log_retention_days
-  recursion_guard      = !local.emulated
-  tags                 = var.tags
+  source                    = "./modules/function"
+  name                      = "${var.name}-processor"
+  zip_path                  = var.processor_zip
+  memory_mb                 = var.processor_memory_mb
+  timeout_seconds           = var.processor_timeout_seconds
+  reserved_concurrency      = var.processor_reserved_concurrency
+  statements                = local.processor_statements
+  architecture              = local.function_settings.architecture
+  log_retention_days        = local.function_settings.log_retention_days
+  logs_skip_destroy         = local.function_settings.logs_skip_destroy
+  kms_key_arn               = local.function_settings.kms_key_arn
+  role_path                 = local.function_settings.role_path
+  role_permissions_boundary = local.function_settings.role_permissions_boundary
+  alarm_actions             = local.alarm_actions
+  recursion_guard           = !local.emulated
+  tags                      = var.tags
   environment = merge({
-    RENDITIONS      = var.renditions
-    OUTPUT_BUCKET   = local.output_bucket.id
-    INPUT_PREFIX    = var.input_prefix
-    OUTPUT_PREFIX   = var.output_prefix
-    REJECTED_PREFIX = var.rejected_prefix
-    MAX_PIXELS      = tostring(var.max_pixels)
-    MAX_BYTES       = tostring(var.max_bytes)
-    ON_REJECT       = var.on_reject
+    RENDITIONS        = var.renditions
+    OUTPUT_BUCKET     = local.output_bucket.id
+    INPUT_PREFIX      = var.input_prefix
+    OUTPUT_PREFIX     = var.output_prefix
+    REJECTED_PREFIX   = var.rejected_prefix
+    MAX_PIXELS        = tostring(var.max_pixels)
+    MAX_BYTES         = tostring(var.max_bytes)
+    ON_REJECT         = var.on_reject
+    METRICS_NAMESPACE = var.metrics_namespace
   }, local.local_environment)
 }
 
@@ -128,39 +147,18 @@ resource "aws_lambda_event_source_mapping" "processor" {
   }
 }
 
-module "trigger" {
-  count           = local.trigger_mode ? 1 : 0
-  source          = "./modules/function"
-  name            = "${var.name}-trigger"
-  zip_path        = var.trigger_zip
-  architecture    = var.architecture
-  memory_mb       = 128
-  timeout_seconds = 30
-  statements = [{
-    sid       = "EnqueueJobs"
-    actions   = ["sqs:SendMessage"]
-    resources = [module.queue.arn]
-  }]
-  log_retention_days = var.log_retention_days
-  recursion_guard    = !local.emulated
-  tags               = var.tags
-  environment = merge({
-    QUEUE_URL       = module.queue.url
-    INPUT_PREFIX    = var.input_prefix
-    OUTPUT_PREFIX   = var.output_prefix
-    REJECTED_PREFIX = var.rejected_prefix
-    MAX_BYTES       = tostring(var.max_bytes)
-  }, local.local_environment)
-}
-
-resource "aws_lambda_permission" "s3_invokes_trigger" {
-  count          = local.trigger_mode ? 1 : 0
-  statement_id   = "AllowS3Invoke"
-  action         = "lambda:InvokeFunction"
-  function_name  = module.trigger[0].name
-  principal      = "s3.amazonaws.com"
-  source_arn     = module.bucket.arn
-  source_account = local.account_id
+# S3 checks the destination when the notification is set, and the AWS provider does not retry
+# "Unable to validate the following destination configurations" while a fresh queue policy or
+# invoke permission is still propagating. This pause runs only when either was (re)created.
+resource "terraform_data" "destination_propagation" {
+  count = local.emulated ? 0 : 1
+  triggers_replace = [
+    module.queue.policy_json,
+    try(aws_lambda_permission.s3_invokes_trigger[0].id, ""),
+  ]
+  provisioner "local-exec" {
+    command = "sleep ${var.notification_propagation_seconds}"
+  }
 }
 
 resource "aws_s3_bucket_notification" "uploads" {
@@ -184,7 +182,5 @@ resource "aws_s3_bucket_notification" "uploads" {
     }
   }
 
-  # S3 tests the destination when the notification is set: the queue policy or the invoke
-  # permission must exist first.
-  depends_on = [module.queue, aws_lambda_permission.s3_invokes_trigger]
+  depends_on = [module.queue, aws_lambda_permission.s3_invokes_trigger, terraform_data.destination_propagation]
 }

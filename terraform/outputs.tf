@@ -82,3 +82,52 @@ output "processor_policy_json" {
   description = "Every permission of the processor, for review."
   value       = module.processor.policy_json
 }
+
+output "trigger_failures_url" {
+  description = "Trigger mode: the queue of uploads whose event the trigger could not enqueue after Lambda's retries (`make redrive` turns them back into jobs); null in direct mode."
+  value       = local.trigger_mode ? module.trigger_failures[0].url : null
+}
+
+output "trigger_failures_arn" {
+  description = "Trigger mode: ARN of the trigger's failure queue; null in direct mode."
+  value       = local.trigger_mode ? module.trigger_failures[0].arn : null
+}
+
+output "processor_timeout_seconds" {
+  description = "Processor timeout: how long an invocation already started can still write."
+  value       = var.processor_timeout_seconds
+}
+
+output "alarm_actions" {
+  description = "What every alarm notifies."
+  value       = local.alarm_actions
+}
+
+output "alarm_names" {
+  description = "Every alarm of the stack."
+  value = concat(
+    module.queue.alarm_names,
+    module.processor.alarm_names,
+    local.trigger_mode ? concat(module.trigger[0].alarm_names, [module.trigger_failures[0].alarm_name]) : [],
+  )
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard (null when create_dashboard is false)."
+  value       = var.create_dashboard ? aws_cloudwatch_dashboard.pipeline[0].dashboard_name : null
+}
+
+output "role_names" {
+  description = "The functions' execution roles."
+  value       = concat([module.processor.role_name], local.trigger_mode ? [module.trigger[0].role_name] : [])
+}
+
+output "github_role_arns" {
+  description = "The roles .github/workflows/deploy.yml assumes: `plan` for pull requests, `deploy` for the deploy branch (empty unless github_repository is set)."
+  value       = { for key, role in aws_iam_role.github : key => role.arn }
+}
+
+output "max_bytes" {
+  description = "Uploads larger than this are refused unread (the trigger's and processor's MAX_BYTES)."
+  value       = var.max_bytes
+}

@@ -135,9 +135,13 @@ variable "processor_timeout_seconds" {
 }
 
 variable "processor_reserved_concurrency" {
-  description = "Executions reserved for the processor; -1 for none. Caps the cost of a flood."
+  description = "Executions reserved for the processor; -1 for none (the default: a new account, limited to 10, cannot reserve any). Lambda keeps 100 of the account's concurrency unreserved, so at most `UnreservedConcurrentExecutions - 100` from `aws lambda get-account-settings`; `make deploy` checks this before applying."
   type        = number
   default     = -1
+  validation {
+    condition     = var.processor_reserved_concurrency == -1 || var.processor_reserved_concurrency >= 0
+    error_message = "processor_reserved_concurrency must be -1 (no reservation) or a count of executions."
+  }
 }
 
 variable "batch_size" {
@@ -165,16 +169,16 @@ variable "batching_window_seconds" {
 }
 
 variable "maximum_concurrency" {
-  description = "Most processor invocations the SQS mapping runs at once (2 to 1000)."
+  description = "Most processor invocations the SQS mapping runs at once (2 to 1000). The default fits a new account, whose concurrency limit is 10; `aws lambda get-account-settings` shows yours (AccountLimit.ConcurrentExecutions)."
   type        = number
-  default     = 20
+  default     = 5
   validation {
     condition     = var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000
-    error_message = "maximum_concurrency must be 2 to 1000."
+    error_message = "maximum_concurrency must be 2 to 1000 (the event source mapping's limits)."
   }
   validation {
     condition     = var.processor_reserved_concurrency == -1 || var.maximum_concurrency <= var.processor_reserved_concurrency
-    error_message = "maximum_concurrency must not exceed processor_reserved_concurrency, or the mapping gets throttled and messages burn receive counts: lower maximum_concurrency or raise the reservation."
+    error_message = "maximum_concurrency must not exceed processor_reserved_concurrency, or the mapping gets throttled and every throttled receive counts toward max_receive_count, so messages drift to the DLQ: lower maximum_concurrency or raise the reservation."
   }
 }
 
@@ -205,9 +209,129 @@ variable "log_retention_days" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs notified by the queue alarms (for example an SNS topic)."
+  description = "More ARNs notified by every alarm, besides the alarm topic."
   type        = list(string)
   default     = []
+}
+
+variable "create_alarm_topic" {
+  description = "Create an SNS topic `<name>-alarms` that every alarm notifies (subscribe to it, or list alarm_emails)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_topic_arn" {
+  description = "An existing SNS topic every alarm notifies (for example your team's); null for none."
+  type        = string
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the created alarm topic (each must confirm by mail)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = length(var.alarm_emails) == 0 || var.create_alarm_topic
+    error_message = "alarm_emails subscribe to the topic this stack creates: set create_alarm_topic = true, or subscribe them to your own alarm_topic_arn."
+  }
+}
+
+variable "create_dashboard" {
+  description = "Create the CloudWatch dashboard `<name>`: images per minute, outcomes, time per image, the DLQ."
+  type        = bool
+  default     = true
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the processor's per-image metrics (EMF)."
+  type        = string
+  default     = "ImagePipeline"
+  validation {
+    condition     = can(regex("^[0-9A-Za-z.\\-_/#: ]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits and . - _ / # : or space, outside AWS/ (CloudWatch's rules)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "A customer-managed KMS key for the buckets, queues, logs, environment variables and alarm topic; null uses AWS-managed keys. Its key policy must let S3 (notifications), Lambda and CloudWatch Logs use it."
+  type        = string
+  default     = null
+}
+
+variable "cloudwatch_logs_skip_destroy" {
+  description = "Keep the functions' log groups (and logs) when the stack is destroyed."
+  type        = bool
+  default     = false
+}
+
+variable "role_path" {
+  description = "IAM path of every role the stack creates."
+  type        = string
+  default     = "/"
+  validation {
+    condition     = startswith(var.role_path, "/") && endswith(var.role_path, "/")
+    error_message = "role_path must start and end with \"/\", such as \"/\" or \"/pipelines/\"."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of a policy that bounds every role the stack creates; null for none."
+  type        = string
+  default     = null
+}
+
+variable "trigger_maximum_event_age_seconds" {
+  description = "Trigger mode: how long Lambda keeps an upload's event it could not deliver yet (throttled or failing) before sending it to the trigger's failure queue (60-21600)."
+  type        = number
+  default     = 21600
+  validation {
+    condition     = var.trigger_maximum_event_age_seconds >= 60 && var.trigger_maximum_event_age_seconds <= 21600
+    error_message = "trigger_maximum_event_age_seconds must be 60 to 21600 (Lambda's limits)."
+  }
+}
+
+variable "trigger_maximum_retry_attempts" {
+  description = "Trigger mode: how often Lambda retries an invocation that failed before sending the event to the failure queue (0-2)."
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.trigger_maximum_retry_attempts >= 0 && var.trigger_maximum_retry_attempts <= 2
+    error_message = "trigger_maximum_retry_attempts must be 0 to 2 (Lambda's limits)."
+  }
+}
+
+variable "notification_propagation_seconds" {
+  description = "Pause between creating the queue policy or invoke permission and setting the bucket notification, which S3 validates against them."
+  type        = number
+  default     = 15
+}
+
+variable "github_repository" {
+  description = "`owner/repo` of the GitHub repository whose Actions deploy this stack (.github/workflows/deploy.yml); creates its OIDC roles. null for none."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.github_repository == null || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must look like owner/repo."
+  }
+}
+
+variable "github_branch" {
+  description = "The branch whose workflow runs may apply (pull requests may only plan)."
+  type        = string
+  default     = "main"
+}
+
+variable "github_oidc_provider_arn" {
+  description = "The account's existing GitHub OIDC provider (an account has one per URL); null creates it."
+  type        = string
+  default     = null
+}
+
+variable "terraform_state_bucket" {
+  description = "The S3 bucket of the remote state, which the GitHub roles read (plan) and write (deploy); null for none."
+  type        = string
+  default     = null
 }
 
 variable "force_destroy" {

@@ -10,8 +10,10 @@ pub mod message;
 pub mod rejection;
 
 pub use keys::{
-    KeyStyle, UNSAFE_KEY_RECORDS, decode_key, encode_key, is_safe_key, output_key, rejection_key,
-    strip_extension,
+    BadKey, KeyStyle, UNSAFE_KEY_RECORDS, decode_key, encode_key, is_safe_key, output_key,
+    rejection_key, strip_extension,
 };
-pub use message::{Job, MessageError, Request, parse_body, parse_s3_event};
+pub use message::{
+    FailedEvent, Job, MessageError, Request, parse_body, parse_failed_event, parse_s3_event,
+};
 pub use rejection::RejectionRecord;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::keys::decode_key;
+use crate::keys::{BadKey, decode_key};
 
 /// One object to render, wherever the request came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,8 +44,8 @@ pub enum MessageError {
     UnknownShape,
     #[error("record {index} lacks `{field}`")]
     MissingField { index: usize, field: &'static str },
-    #[error("object key `{0}` is not valid URL-encoded UTF-8")]
-    BadKey(String),
+    #[error(transparent)]
+    BadKey(#[from] BadKey),
 }
 
 #[derive(Deserialize)]
@@ -167,6 +167,39 @@ pub fn parse_s3_event(payload: serde_json::Value) -> Result<Request, MessageErro
     s3_request(&envelope)?.ok_or(MessageError::UnknownShape)
 }
 
+/// What Lambda sends to an on-failure destination when it gives an asynchronous event up (for
+/// the trigger, an S3 event): the event itself, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedEvent {
+    pub request_payload: serde_json::Value,
+    /// `RetriesExhausted` or `EventAgeExceeded`.
+    pub condition: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InvocationRecord {
+    request_payload: serde_json::Value,
+    #[serde(default)]
+    request_context: Option<RequestContext>,
+}
+
+#[derive(Deserialize)]
+struct RequestContext {
+    #[serde(default)]
+    condition: Option<String>,
+}
+
+/// Parses the record of an asynchronous invocation Lambda gave up on.
+pub fn parse_failed_event(body: &str) -> Result<FailedEvent, MessageError> {
+    let record: InvocationRecord =
+        serde_json::from_str(body).map_err(|e| MessageError::NotJson(e.to_string()))?;
+    Ok(FailedEvent {
+        request_payload: record.request_payload,
+        condition: record.request_context.and_then(|c| c.condition),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +229,20 @@ mod tests {
             parse_body(r#"{"bucket": "", "key": "k"}"#),
             Err(MessageError::UnknownShape)
         );
+    }
+
+    #[test]
+    fn a_failed_event_record_gives_back_its_s3_event() {
+        let record = r#"{"version":"1.0","requestContext":{"condition":"EventAgeExceeded"},
+            "requestPayload":{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},
+            "object":{"key":"uploads/a+b.jpg"}}}]},"responsePayload":null}"#;
+        let failed = parse_failed_event(record).unwrap();
+        assert_eq!(failed.condition.as_deref(), Some("EventAgeExceeded"));
+        match parse_s3_event(failed.request_payload).unwrap() {
+            Request::Jobs(jobs) => assert_eq!(jobs[0].key, "uploads/a b.jpg"),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_failed_event(r#"{"hello": 1}"#).is_err());
     }
 
     #[test]

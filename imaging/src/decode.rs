@@ -6,8 +6,9 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 
 use crate::error::{ImageError, panic_message};
+use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
-use crate::probe::{Format, Header};
+use crate::probe::Header;
 
 /// How to decode: the SIMD switch and the colour transparent pixels are composited onto.
 #[derive(Debug, Clone, Copy)]

@@ -1,6 +1,6 @@
 //! Typed errors of the image core, each saying whether retrying could ever help.
 
-use crate::probe::Format;
+use crate::format::Format;
 
 /// Why an image could not be rendered.
 #[derive(Debug, thiserror::Error)]

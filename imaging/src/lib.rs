@@ -9,6 +9,7 @@
 mod decode;
 mod encode;
 mod error;
+mod format;
 mod geometry;
 mod orient;
 mod pixels;
@@ -23,10 +24,11 @@ pub use decode::{DecodeSettings, decode};
 pub use encode::encode;
 pub use error::{ErrorKind, ImageError, panic_message};
 pub use fast_image_resize::CpuExtensions;
+pub use format::Format;
 pub use geometry::{Plan, Rect, jpeg_scale_denominator, plan};
 pub use orient::Orientation;
 pub use pixels::{Layout, Pixels};
-pub use probe::{Format, Header, Limits, probe};
+pub use probe::{Header, Limits, probe};
 pub use render::{Output, RenderOptions, Rendered, Timings, output_sizes, render};
 pub use resize::{Resampler, supported_cpu_extensions};
 pub use spec::{

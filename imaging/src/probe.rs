@@ -4,6 +4,7 @@
 use contract::defaults;
 
 use crate::error::ImageError;
+use crate::format::Format;
 
 /// What may be decoded. A file over any limit is refused from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,22 +24,6 @@ impl Default for Limits {
             max_width: defaults::MAX_SIDE,
             max_height: defaults::MAX_SIDE,
             max_bytes: defaults::MAX_BYTES as usize,
-        }
-    }
-}
-
-/// The container format of a source image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Jpeg,
-    Png,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Jpeg => "JPEG",
-            Self::Png => "PNG",
         }
     }
 }

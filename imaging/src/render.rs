@@ -8,10 +8,11 @@ use fast_image_resize::CpuExtensions;
 use crate::decode::{DecodeSettings, decode};
 use crate::encode::encode;
 use crate::error::ImageError;
+use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
 use crate::orient::upright;
 use crate::pixels::Pixels;
-use crate::probe::{Format, Header, Limits, probe};
+use crate::probe::{Header, Limits, probe};
 use crate::resize::Resampler;
 use crate::spec::Rendition;
 

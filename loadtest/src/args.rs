@@ -87,6 +87,24 @@ pub struct Args {
     /// Chaos: the share of batches delivered twice.
     #[arg(long, default_value_t = 0.05)]
     pub duplicate_share: f64,
+    /// Chaos, trigger mode: the share of the trigger's SendMessageBatch calls that fail.
+    #[arg(long, default_value_t = 0.1)]
+    pub sqs_fault_share: f64,
+    /// Chaos, trigger mode: seconds in which every SendMessageBatch fails, starting at a random
+    /// moment of the uploads (0: no burst). Long enough, Lambda gives events up.
+    #[arg(long, default_value_t = 20.0)]
+    pub sqs_fault_burst: f64,
+    /// Local: seconds here per Lambda second, for asynchronous retries and event ages (Lambda
+    /// waits a minute before its first retry; 1/60 makes that a second).
+    #[arg(long, default_value_t = 1.0 / 60.0)]
+    pub async_clock_scale: f64,
+    /// Local: `terraform output -json` of the stack, for `redrive`.
+    #[arg(long)]
+    pub outputs: Option<PathBuf>,
+    /// Local: the `redrive` binary, run as `make redrive` runs it when uploads wait in the
+    /// trigger's failure queue after a chaos run.
+    #[arg(long)]
+    pub redrive_bin: Option<PathBuf>,
     /// Chaos: the seed of every random choice (default: the clock).
     #[arg(long)]
     pub seed: Option<u64>,

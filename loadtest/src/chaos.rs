@@ -10,11 +10,10 @@ use futures::StreamExt;
 use contract::RejectionRecord;
 use imaging::{Limits, Rendition, output_sizes, probe};
 
+use crate::async_invoke::AsyncStats;
 use crate::fault_proxy::FaultTally;
 use crate::function_pool::FunctionPool;
-use crate::local_stack::ChaosSettings;
 use crate::reconcile::rendition_keys;
-use crate::report::ChaosReport;
 use crate::run::{Expected, Timeline, Upload};
 use crate::tfstate::Deployment;
 
@@ -73,13 +72,56 @@ pub async fn kill_instances(pool: &FunctionPool, kills: usize, span: Duration, s
     mid_invocation
 }
 
+/// How a chaos run injects its faults.
+#[derive(Debug, Clone, Copy)]
+pub struct ChaosSettings {
+    pub kills: usize,
+    /// The kills are spread over this long.
+    pub span: Duration,
+    pub s3_fault_share: f64,
+    /// Trigger mode: the share of the trigger's SendMessageBatch calls that fail.
+    pub sqs_fault_share: f64,
+    /// Trigger mode: a window (start, length) in which every SendMessageBatch fails.
+    pub sqs_fault_burst: Option<(Duration, Duration)>,
+    pub duplicate_share: f64,
+    pub seed: u64,
+}
+
+/// The faults a chaos run injected, and the object-by-object audit of the outcome.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChaosReport {
+    pub seed: u64,
+    pub instance_kills: usize,
+    pub kills_mid_invocation: usize,
+    pub instances_replaced: u64,
+    pub s3_fault_share: f64,
+    pub s3_object_calls: u64,
+    pub s3_faults_before: u64,
+    pub s3_faults_after: u64,
+    pub duplicated_batches: u64,
+    pub poison_uploads: usize,
+    /// Trigger mode: the trigger's SendMessageBatch calls, and those failed before and after
+    /// SQS took them.
+    pub sqs_send_batch_calls: u64,
+    pub sqs_faults_before: u64,
+    pub sqs_faults_after: u64,
+    /// Trigger mode: what Lambda's asynchronous invocation did with the S3 events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger_events: Option<AsyncStats>,
+    /// Trigger mode: uploads that ended in the trigger's failure queue and `redrive` brought back.
+    pub redriven: usize,
+    pub audit: Audit,
+}
+
 /// What a chaos run injected, as the local stack counted it.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Injected {
     pub kills_mid_invocation: usize,
     pub instances_replaced: u64,
-    pub faults: FaultTally,
+    pub s3_faults: FaultTally,
+    pub sqs_faults: FaultTally,
     pub duplicated_batches: u64,
+    pub trigger_events: Option<AsyncStats>,
 }
 
 /// The chaos section of the report: the settings, what was injected, and the audit.
@@ -87,6 +129,7 @@ pub fn report(
     settings: &ChaosSettings,
     injected: Injected,
     poison_uploads: usize,
+    redriven: usize,
     audit: Audit,
 ) -> ChaosReport {
     ChaosReport {
@@ -95,11 +138,16 @@ pub fn report(
         kills_mid_invocation: injected.kills_mid_invocation,
         instances_replaced: injected.instances_replaced,
         s3_fault_share: settings.s3_fault_share,
-        s3_object_calls: injected.faults.object_calls,
-        s3_faults_before: injected.faults.failed_before,
-        s3_faults_after: injected.faults.failed_after,
+        s3_object_calls: injected.s3_faults.target_calls,
+        s3_faults_before: injected.s3_faults.failed_before,
+        s3_faults_after: injected.s3_faults.failed_after,
         duplicated_batches: injected.duplicated_batches,
         poison_uploads,
+        sqs_send_batch_calls: injected.sqs_faults.target_calls,
+        sqs_faults_before: injected.sqs_faults.failed_before,
+        sqs_faults_after: injected.sqs_faults.failed_after,
+        trigger_events: injected.trigger_events,
+        redriven,
         audit,
     }
 }
@@ -111,6 +159,8 @@ pub struct Audit {
     pub done: usize,
     pub rejected: usize,
     pub dlq: usize,
+    /// Trigger mode: uploads still waiting in the trigger's failure queue after `redrive`.
+    pub trigger_failures: usize,
     /// Uploads with no outcome at all.
     pub lost: usize,
     /// Renditions fetched, decoded and measured.
@@ -123,14 +173,15 @@ impl Audit {
     /// The one-line summary `make chaos` prints.
     pub fn summary(&self) -> String {
         format!(
-            "uploaded {} / done {} / rejected {} / dlq {} / lost {} ({} renditions checked, {} wrong outcomes)",
+            "uploaded {} / done {} / rejected {} / dlq {} / lost {} ({} renditions checked, {} wrong outcomes, {} in the trigger failure queue)",
             self.uploaded,
             self.done,
             self.rejected,
             self.dlq,
             self.lost,
             self.renditions_checked,
-            self.wrong.len()
+            self.wrong.len(),
+            self.trigger_failures
         )
     }
 
@@ -215,6 +266,7 @@ enum Found {
     Renditions,
     RejectionRecord,
     DeadLetter,
+    TriggerFailure,
     Nothing,
 }
 
@@ -224,6 +276,7 @@ impl std::fmt::Display for Found {
             Self::Renditions => "renditions",
             Self::RejectionRecord => "a rejection record",
             Self::DeadLetter => "its message in the DLQ",
+            Self::TriggerFailure => "its event in the trigger's failure queue",
             Self::Nothing => "nothing",
         })
     }
@@ -236,6 +289,8 @@ fn found(timeline: &Timeline, key: &str) -> Found {
         Found::RejectionRecord
     } else if timeline.dlq_keys.contains(key) {
         Found::DeadLetter
+    } else if timeline.trigger_failure_keys.contains(key) {
+        Found::TriggerFailure
     } else {
         Found::Nothing
     }
@@ -263,6 +318,7 @@ pub async fn audit(
             Found::Renditions => audit.done += 1,
             Found::RejectionRecord => audit.rejected += 1,
             Found::DeadLetter => audit.dlq += 1,
+            Found::TriggerFailure => audit.trigger_failures += 1,
             Found::Nothing => audit.lost += 1,
         }
     }

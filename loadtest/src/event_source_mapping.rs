@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use tokio::sync::watch;
 
 use crate::runtime_api::{Completion, RuntimeApi};
+use crate::throttle::Throttle;
 
 /// An event source mapping as Terraform created it.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct MappingSpec {
     /// The share of batches delivered a second time (SQS delivers at least once); 0 but in
     /// chaos runs.
     pub duplicate_share: f64,
+    /// The function's throttle: while it holds, no batch is received, as with Lambda.
+    pub throttle: Option<Arc<Throttle>>,
 }
 
 /// One invocation the mapping made.
@@ -103,6 +106,12 @@ impl Poller {
     /// arrived.
     async fn gather(&self) -> Vec<Message> {
         let (sqs, mapping) = (&self.sqs, &self.mapping);
+        if let Some(throttle) = &mapping.throttle
+            && throttle.is_throttled().await
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            return Vec::new();
+        }
         let mut batch: Vec<Message> = Vec::new();
         let mut window_end: Option<Instant> = None;
         loop {

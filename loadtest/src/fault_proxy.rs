@@ -1,13 +1,19 @@
-//! A fault-injecting HTTP proxy in front of the local AWS endpoint: a share of S3 object GETs
-//! and PUTs fail with 503 SlowDown before reaching the emulator, or with 500 InternalError after
-//! it did the work (so the caller cannot know whether a PUT happened), as S3 does under load.
+//! A fault-injecting HTTP proxy in front of the local AWS endpoint, for one kind of call:
+//! - S3 object GETs and PUTs (the processor's): 503 SlowDown before reaching the emulator, or
+//!   500 InternalError after it did the work (so the caller cannot know whether a PUT happened),
+//!   as S3 does under load;
+//! - SQS `SendMessageBatch` (the trigger's): 500 InternalError before or after SQS took the
+//!   batch, and optionally a burst during which every such call fails, long enough for Lambda to
+//!   give the trigger's events up.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use http_body_util::Full;
@@ -15,29 +21,49 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+/// Which calls a proxy faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    S3Objects,
+    SqsSendBatch,
+}
+
+/// What a proxy faults, and how often.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultPlan {
+    pub target: Target,
+    /// The share (0..1) of the target's calls that fail, half before and half after forwarding.
+    pub share: f64,
+    /// A window, from the proxy's start, in which every call of the target fails before it is
+    /// forwarded.
+    pub burst: Option<(Duration, Duration)>,
+    /// Makes the choices repeatable.
+    pub seed: u64,
+}
+
 /// What the proxy did so far.
 #[derive(Debug, Default)]
 pub struct FaultCounts {
-    pub object_calls: AtomicU64,
+    pub target_calls: AtomicU64,
     pub failed_before: AtomicU64,
     pub failed_after: AtomicU64,
 }
 
 /// The counts at one moment.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct FaultTally {
-    /// S3 object GETs and PUTs that reached the proxy.
-    pub object_calls: u64,
-    /// Failed with 503 SlowDown before reaching S3.
+    /// Calls of the target kind that reached the proxy.
+    pub target_calls: u64,
+    /// Failed before reaching the emulator.
     pub failed_before: u64,
-    /// Failed with 500 InternalError after S3 did the work.
+    /// Failed after the emulator did the work.
     pub failed_after: u64,
 }
 
 impl FaultCounts {
     pub fn tally(&self) -> FaultTally {
         FaultTally {
-            object_calls: self.object_calls.load(Ordering::Relaxed),
+            target_calls: self.target_calls.load(Ordering::Relaxed),
             failed_before: self.failed_before.load(Ordering::Relaxed),
             failed_after: self.failed_after.load(Ordering::Relaxed),
         }
@@ -47,7 +73,8 @@ impl FaultCounts {
 struct Proxy {
     upstream: Uri,
     client: Client<HttpConnector, Full<Bytes>>,
-    share: f64,
+    plan: FaultPlan,
+    started: Instant,
     rng: Mutex<fastrand::Rng>,
     counts: Arc<FaultCounts>,
 }
@@ -60,9 +87,8 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// Proxies to `upstream` (`http://host:port`), failing `share` (0..1) of object calls, half
-    /// before and half after forwarding; `seed` makes the choice repeatable.
-    pub fn start(upstream: &str, share: f64, seed: u64) -> std::io::Result<Self> {
+    /// Proxies to `upstream` (`http://host:port`), faulting calls as `plan` says.
+    pub fn start(upstream: &str, plan: FaultPlan) -> std::io::Result<Self> {
         let upstream: Uri = upstream
             .parse()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -70,8 +96,9 @@ impl FaultProxy {
         let proxy = Arc::new(Proxy {
             upstream,
             client: Client::builder(TokioExecutor::new()).build_http(),
-            share,
-            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            plan,
+            started: Instant::now(),
+            rng: Mutex::new(fastrand::Rng::with_seed(plan.seed)),
             counts: Arc::clone(&counts),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
@@ -97,6 +124,50 @@ fn is_object_call(method: &Method, uri: &Uri) -> bool {
     (method == Method::GET || method == Method::PUT) && object_path && plain
 }
 
+/// An SQS `SendMessageBatch` in the JSON protocol the SDK speaks, or in the query protocol.
+fn is_send_batch(parts: &Parts, body: &[u8]) -> bool {
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    target == Some("AmazonSQS.SendMessageBatch")
+        || (target.is_none() && body.windows(24).any(|w| w == b"Action=SendMessageBatch&"))
+}
+
+impl Target {
+    fn matches(self, parts: &Parts, body: &[u8]) -> bool {
+        match self {
+            Self::S3Objects => is_object_call(&parts.method, &parts.uri),
+            Self::SqsSendBatch => is_send_batch(parts, body),
+        }
+    }
+
+    /// The error the service answers with: throttling before the work, a 500 after it.
+    fn error(self, fault: Fault) -> Response {
+        match (self, fault) {
+            (Self::S3Objects, Fault::Before) => s3_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SlowDown",
+                "Please reduce your request rate.",
+            ),
+            (Self::S3Objects, _) => s3_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            ),
+            (Self::SqsSendBatch, _) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [
+                    ("content-type", "application/x-amz-json-1.0"),
+                    ("x-amzn-query-error", "InternalError;Receiver"),
+                ],
+                r#"{"__type":"com.amazonaws.sqs#InternalError","message":"We encountered an internal error. Please try again."}"#,
+            )
+                .into_response(),
+        }
+    }
+}
+
 fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault-proxy</RequestId></Error>"
@@ -104,11 +175,30 @@ fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [("content-type", "application/xml")], body).into_response()
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Fault {
     None,
     Before,
     After,
+}
+
+impl Proxy {
+    fn choose(&self) -> Fault {
+        let now = self.started.elapsed();
+        if self
+            .plan
+            .burst
+            .is_some_and(|(start, length)| now >= start && now < start + length)
+        {
+            return Fault::Before;
+        }
+        let roll = self.rng.lock().expect("lock").f64();
+        match roll {
+            r if r < self.plan.share / 2.0 => Fault::Before,
+            r if r < self.plan.share => Fault::After,
+            _ => Fault::None,
+        }
+    }
 }
 
 async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
@@ -116,24 +206,16 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let fault = if is_object_call(&parts.method, &parts.uri) {
-        proxy.counts.object_calls.fetch_add(1, Ordering::Relaxed);
-        let roll = proxy.rng.lock().expect("lock").f64();
-        match roll {
-            r if r < proxy.share / 2.0 => Fault::Before,
-            r if r < proxy.share => Fault::After,
-            _ => Fault::None,
-        }
+    let target = proxy.plan.target;
+    let fault = if target.matches(&parts, &body) {
+        proxy.counts.target_calls.fetch_add(1, Ordering::Relaxed);
+        proxy.choose()
     } else {
         Fault::None
     };
     if fault == Fault::Before {
         proxy.counts.failed_before.fetch_add(1, Ordering::Relaxed);
-        return s3_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SlowDown",
-            "Please reduce your request rate.",
-        );
+        return target.error(fault);
     }
     let mut upstream = proxy.upstream.clone().into_parts();
     upstream.path_and_query = parts.uri.path_and_query().cloned();
@@ -148,11 +230,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     match answer {
         Ok(_) if fault == Fault::After => {
             proxy.counts.failed_after.fetch_add(1, Ordering::Relaxed);
-            s3_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-            )
+            target.error(fault)
         }
         Ok(response) => response.map(Body::new),
         Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
@@ -164,7 +242,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_object_gets_and_puts_are_faulted() {
+    fn only_object_gets_and_puts_are_s3_targets() {
         let uri = |s: &str| s.parse::<Uri>().unwrap();
         assert!(is_object_call(
             &Method::GET,
@@ -182,5 +260,32 @@ mod tests {
             &uri("/b/k?partNumber=1&uploadId=x")
         ));
         assert!(!is_object_call(&Method::POST, &uri("/")));
+    }
+
+    #[test]
+    fn send_batch_is_found_in_both_sqs_protocols() {
+        let parts = |target: Option<&str>| {
+            let mut request = axum::http::Request::post("/");
+            if let Some(target) = target {
+                request = request.header("x-amz-target", target);
+            }
+            request.body(()).unwrap().into_parts().0
+        };
+        assert!(is_send_batch(
+            &parts(Some("AmazonSQS.SendMessageBatch")),
+            b"{}"
+        ));
+        assert!(!is_send_batch(
+            &parts(Some("AmazonSQS.ReceiveMessage")),
+            b"{}"
+        ));
+        assert!(is_send_batch(
+            &parts(None),
+            b"Action=SendMessageBatch&QueueUrl=x"
+        ));
+        assert!(!is_send_batch(
+            &parts(None),
+            b"Action=SendMessage&QueueUrl=x"
+        ));
     }
 }

@@ -3,6 +3,7 @@
 //! reconciliation, chaos, the cost model and the report.
 
 pub mod args;
+pub mod async_invoke;
 pub mod chaos;
 pub mod cost;
 pub mod event_source_mapping;
@@ -20,6 +21,7 @@ pub mod report;
 pub mod run;
 pub mod runtime_api;
 pub mod tfstate;
+pub mod throttle;
 pub mod upload;
 
 /// SDK configuration for a local AWS emulator at `endpoint` (fixed test credentials, us-east-1).

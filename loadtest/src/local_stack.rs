@@ -1,23 +1,24 @@
 //! Everything `TARGET=local` runs besides the emulator: the function instances, the event source
-//! mapping, and in chaos runs the S3 fault proxy and the instance killer. Unlike AWS, the whole
-//! stack runs on this machine, so it also measures what the instances used.
+//! mapping, the trigger's asynchronous invocation, and in chaos runs the fault proxies and the
+//! instance killer. Unlike AWS, the whole stack runs on this machine, so it also measures what
+//! the instances used.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::chaos::{self, Injected};
+use crate::async_invoke::{AsyncInvoker, AsyncSpec};
+use crate::chaos::{self, ChaosSettings, Injected};
 use crate::event_source_mapping::{MappingSpec, MappingStats, run_mapping};
-use crate::fault_proxy::{FaultCounts, FaultProxy};
+use crate::fault_proxy::{FaultCounts, FaultPlan, FaultProxy, Target};
 use crate::function_pool::{FunctionPool, FunctionSpec};
 use crate::procstat;
 use crate::report::{CpuSeconds, Measurements, round1};
-use crate::runtime_api::RuntimeApi;
 use crate::tfstate::{Deployment, FunctionConfig};
+use crate::throttle::Throttle;
 
 /// How to run the local stack.
 #[derive(Debug, Clone)]
@@ -28,29 +29,29 @@ pub struct Settings {
     pub processor_bin: PathBuf,
     pub trigger_bin: Option<PathBuf>,
     pub log_dir: PathBuf,
+    /// Local seconds per Lambda second for asynchronous retries and event ages.
+    pub async_clock_scale: f64,
     pub chaos: Option<ChaosSettings>,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct ChaosSettings {
-    pub kills: usize,
-    /// The kills are spread over this long.
-    pub span: Duration,
-    pub s3_fault_share: f64,
-    pub duplicate_share: f64,
-    pub seed: u64,
+/// The clients the local stack talks to the emulator with.
+#[derive(Debug, Clone)]
+pub struct EmulatorClients {
+    pub sqs: aws_sdk_sqs::Client,
+    pub lambda: aws_sdk_lambda::Client,
 }
 
 /// The running stack.
 #[derive(Debug)]
 pub struct LocalStack {
     processor: Arc<FunctionPool>,
-    trigger: Option<FunctionPool>,
+    trigger: Option<(FunctionPool, Arc<AsyncInvoker>)>,
     stop: watch::Sender<bool>,
     poller: JoinHandle<()>,
     killer: Option<JoinHandle<usize>>,
     stats: Arc<Mutex<MappingStats>>,
-    fault_counts: Option<Arc<FaultCounts>>,
+    s3_faults: Option<Arc<FaultCounts>>,
+    sqs_faults: Option<Arc<FaultCounts>>,
     settings: Settings,
     /// Memory, architecture: what the projected cost is based on, in words.
     basis: String,
@@ -69,47 +70,88 @@ fn spec(config: &FunctionConfig, binary: PathBuf, endpoint: &str) -> FunctionSpe
     }
 }
 
+/// A fault proxy in chaos runs, else the emulator itself: (endpoint, counts).
+fn endpoint_for(
+    settings: &Settings,
+    plan: Option<FaultPlan>,
+) -> Result<(String, Option<Arc<FaultCounts>>)> {
+    match plan {
+        Some(plan) => {
+            let proxy = FaultProxy::start(&settings.endpoint, plan)?;
+            Ok((proxy.endpoint, Some(proxy.counts)))
+        }
+        None => Ok((settings.endpoint.clone(), None)),
+    }
+}
+
 impl LocalStack {
     pub async fn start(
         deployment: &Deployment,
         settings: Settings,
-        sqs: aws_sdk_sqs::Client,
+        clients: EmulatorClients,
     ) -> Result<Self> {
-        // In chaos runs the processor reaches S3 through a proxy that fails a share of calls.
-        let proxy = match &settings.chaos {
-            Some(chaos) => Some(FaultProxy::start(
-                &settings.endpoint,
-                chaos.s3_fault_share,
-                chaos.seed,
-            )?),
-            None => None,
-        };
-        let processor_endpoint = proxy
-            .as_ref()
-            .map_or(settings.endpoint.as_str(), |p| p.endpoint.as_str());
+        // In chaos runs the processor reaches S3, and the trigger SQS, through fault proxies.
+        let (processor_endpoint, s3_faults) = endpoint_for(
+            &settings,
+            settings.chaos.map(|chaos| FaultPlan {
+                target: Target::S3Objects,
+                share: chaos.s3_fault_share,
+                burst: None,
+                seed: chaos.seed,
+            }),
+        )?;
         let processor = Arc::new(
             FunctionPool::start(
                 &spec(
                     &deployment.processor,
                     settings.processor_bin.clone(),
-                    processor_endpoint,
+                    &processor_endpoint,
                 ),
                 deployment.maximum_concurrency,
                 &settings.log_dir,
             )
             .await?,
         );
-        let trigger = match (&deployment.trigger, &settings.trigger_bin) {
-            (Some(config), Some(binary)) => Some(
-                FunctionPool::start(
-                    &spec(config, binary.clone(), &settings.endpoint),
+        let (trigger, sqs_faults) = match (&deployment.trigger, &settings.trigger_bin) {
+            (Some(config), Some(binary)) => {
+                let (endpoint, faults) = endpoint_for(
+                    &settings,
+                    settings.chaos.map(|chaos| FaultPlan {
+                        target: Target::SqsSendBatch,
+                        share: chaos.sqs_fault_share,
+                        burst: chaos.sqs_fault_burst,
+                        seed: chaos.seed.wrapping_add(1),
+                    }),
+                )?;
+                let pool = FunctionPool::start(
+                    &spec(config, binary.clone(), &endpoint),
                     1,
                     &settings.log_dir,
                 )
-                .await?,
-            ),
+                .await?;
+                let asynchronous = config
+                    .asynchronous
+                    .clone()
+                    .context("the trigger has no asynchronous invocation settings in the state")?;
+                let invoker = AsyncInvoker::new(
+                    pool.api.clone(),
+                    AsyncSpec {
+                        config: asynchronous,
+                        function_arn: format!(
+                            "arn:aws:lambda:us-east-1:123456789012:function:{}",
+                            config.name
+                        ),
+                        timeout: config.timeout,
+                        on_failure_url: deployment.trigger_failures_url.clone(),
+                        clock_scale: settings.async_clock_scale,
+                    },
+                    clients.sqs.clone(),
+                    Throttle::new(clients.lambda.clone(), &config.name),
+                );
+                (Some((pool, Arc::new(invoker))), faults)
+            }
             (Some(_), None) => bail!("trigger mode needs --trigger-bin"),
-            _ => None,
+            _ => (None, None),
         };
         let mapping = MappingSpec {
             queue_url: deployment.queue_url.clone(),
@@ -118,11 +160,15 @@ impl LocalStack {
             batching_window: deployment.batching_window,
             maximum_concurrency: deployment.maximum_concurrency,
             duplicate_share: settings.chaos.map_or(0.0, |c| c.duplicate_share),
+            throttle: Some(Arc::new(Throttle::new(
+                clients.lambda.clone(),
+                &deployment.processor.name,
+            ))),
         };
         let stats = Arc::new(Mutex::new(MappingStats::default()));
         let (stop, stopped) = watch::channel(false);
         let poller = tokio::spawn(run_mapping(
-            sqs,
+            clients.sqs,
             processor.api.clone(),
             mapping,
             deployment.processor.timeout,
@@ -148,15 +194,19 @@ impl LocalStack {
             poller,
             killer,
             stats,
-            fault_counts: proxy.map(|p| p.counts),
+            s3_faults,
+            sqs_faults,
             settings,
             basis,
         })
     }
 
-    /// The trigger's Runtime API (trigger mode), where the harness delivers S3 events.
-    pub fn trigger_api(&self) -> Option<RuntimeApi> {
-        self.trigger.as_ref().map(|p| p.api.clone())
+    /// Where the harness sends each upload's S3 event in trigger mode: the trigger's
+    /// asynchronous invocation, as S3 invokes it.
+    pub fn trigger_invoker(&self) -> Option<Arc<AsyncInvoker>> {
+        self.trigger
+            .as_ref()
+            .map(|(_, invoker)| Arc::clone(invoker))
     }
 
     /// Stops polling, waits for the chaos killer, and returns what the functions used and what
@@ -193,14 +243,16 @@ impl LocalStack {
             log_bytes,
             basis: self.basis,
         };
+        let tally = |counts: &Option<Arc<FaultCounts>>| {
+            counts.as_ref().map(|c| c.tally()).unwrap_or_default()
+        };
         let injected = Injected {
             kills_mid_invocation,
             instances_replaced: self.processor.replaced(),
-            faults: self
-                .fault_counts
-                .map(|counts| counts.tally())
-                .unwrap_or_default(),
+            s3_faults: tally(&self.s3_faults),
+            sqs_faults: tally(&self.sqs_faults),
             duplicated_batches: stats.duplicated_batches,
+            trigger_events: self.trigger.as_ref().map(|(_, invoker)| invoker.stats()),
         };
         Ok((measurements, injected))
     }

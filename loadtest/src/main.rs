@@ -58,10 +58,11 @@ async fn single_pass(
         }
         return Ok(());
     }
-    if report.missing > 0 || report.rejected != expected_rejections {
+    if report.missing > 0 || report.rejected != expected_rejections || report.trigger_failures > 0 {
         bail!(
-            "{} uploads missing, {} rejected (expected {expected_rejections})",
+            "{} uploads missing, {} waiting in the trigger's failure queue (make redrive), {} rejected (expected {expected_rejections})",
             report.missing,
+            report.trigger_failures,
             report.rejected
         );
     }

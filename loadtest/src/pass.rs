@@ -4,12 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 use crate::args::{Args, Clients, Target, uploads};
-use crate::chaos;
+use crate::chaos::{self, ChaosSettings};
 use crate::lambda_report::aws_measurements;
-use crate::local_stack::{ChaosSettings, LocalStack, Settings};
+use crate::local_stack::{EmulatorClients, LocalStack, Settings};
 use crate::progress::show_progress;
 use crate::reconcile::reconcile;
 use crate::report::{PassInfo, Report};
@@ -48,17 +48,30 @@ pub async fn run_pass(
         0
     };
     let audited = args.chaos.then(|| uploads.clone());
-    let chaos_settings = args.chaos.then(|| ChaosSettings {
-        kills: args.kills,
-        // Spread over the time the uploads take (at least 10 s).
-        span: Duration::from_secs_f64(
+    let chaos_settings = args.chaos.then(|| {
+        // The time the uploads take (at least 10 s): kills are spread over it, and an SQS fault
+        // burst starts in its first half.
+        let span = Duration::from_secs_f64(
             args.rate
                 .map_or(10.0, |rate| expected as f64 / rate)
                 .max(10.0),
-        ),
-        s3_fault_share: args.s3_fault_share,
-        duplicate_share: args.duplicate_share,
-        seed: args.seed.unwrap_or_else(unix_seconds),
+        );
+        let seed = args.seed.unwrap_or_else(unix_seconds);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        ChaosSettings {
+            kills: args.kills,
+            span,
+            s3_fault_share: args.s3_fault_share,
+            sqs_fault_share: args.sqs_fault_share,
+            sqs_fault_burst: (args.sqs_fault_burst > 0.0).then(|| {
+                (
+                    span.mul_f64(0.1 + rng.f64() * 0.4),
+                    Duration::from_secs_f64(args.sqs_fault_burst),
+                )
+            }),
+            duplicate_share: args.duplicate_share,
+            seed,
+        }
     });
 
     let stack = match args.target {
@@ -71,9 +84,13 @@ pub async fn run_pass(
                     processor_bin: args.processor_bin.clone().unwrap_or_default(),
                     trigger_bin: args.trigger_bin.clone(),
                     log_dir,
+                    async_clock_scale: args.async_clock_scale,
                     chaos: chaos_settings,
                 },
-                clients.sqs.clone(),
+                EmulatorClients {
+                    sqs: clients.sqs.clone(),
+                    lambda: clients.lambda.clone(),
+                },
             )
             .await?,
         ),
@@ -97,11 +114,15 @@ pub async fn run_pass(
     ));
     let uploader = tokio::spawn({
         let (run, rate) = (run.clone(), args.rate);
-        let trigger = stack.as_ref().and_then(LocalStack::trigger_api);
+        let trigger = stack.as_ref().and_then(LocalStack::trigger_invoker);
         async move { upload_all(&run, uploads, rate, trigger).await }
     });
     reconcile(&run, expected, Duration::from_secs(args.timeout)).await;
     uploader.await?;
+    let redriven = match (&args.redrive_bin, args.chaos) {
+        (Some(redrive), true) => redrive_failures(args, &run, redrive, expected).await?,
+        _ => 0,
+    };
     progress.abort();
     let timeline = run.timeline.lock().expect("lock").clone();
 
@@ -114,7 +135,13 @@ pub async fn run_pass(
                     let audit =
                         chaos::audit(&clients.s3, deployment, &renditions, uploads, &timeline)
                             .await;
-                    Some(chaos::report(settings, injected, poison_uploads, audit))
+                    Some(chaos::report(
+                        settings,
+                        injected,
+                        poison_uploads,
+                        redriven,
+                        audit,
+                    ))
                 }
                 _ => None,
             };
@@ -153,4 +180,50 @@ pub async fn run_pass(
         report,
         expected_rejections,
     })
+}
+
+/// After a chaos run in trigger mode: runs `redrive` as `make redrive` does, against the local
+/// stack, and waits for the uploads it brought back. Returns how many uploads were brought back.
+async fn redrive_failures(
+    args: &Args,
+    run: &RunContext,
+    redrive: &std::path::Path,
+    expected: usize,
+) -> Result<usize> {
+    let waiting = run
+        .timeline
+        .lock()
+        .expect("lock")
+        .trigger_failure_keys
+        .len();
+    if waiting == 0 {
+        return Ok(0);
+    }
+    let outputs = args
+        .outputs
+        .as_ref()
+        .context("redrive needs --outputs (terraform output -json of the stack)")?;
+    eprintln!("chaos: {waiting} uploads wait in the trigger's failure queue; running redrive");
+    let status = tokio::process::Command::new(redrive)
+        .arg(outputs)
+        .arg("--skip-dlq")
+        .env(
+            "AWS_ENDPOINT_URL",
+            args.endpoint.clone().unwrap_or_default(),
+        )
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .status()
+        .await
+        .with_context(|| format!("running {}", redrive.display()))?;
+    if !status.success() {
+        bail!("redrive failed: {status}");
+    }
+    run.timeline
+        .lock()
+        .expect("lock")
+        .trigger_failure_keys
+        .clear();
+    reconcile(run, expected, Duration::from_secs(args.timeout)).await;
+    Ok(waiting)
 }

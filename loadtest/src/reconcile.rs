@@ -66,14 +66,31 @@ async fn queue_counts(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
     )
 }
 
-/// The upload keys of the messages in the dead-letter queue. They are received, not deleted:
-/// they stay there for `make redrive`, hidden for a few seconds so one scan sees each once.
+/// The upload keys of the messages in the dead-letter queue (job bodies and S3 events).
 pub async fn dead_letter_keys(sqs: &aws_sdk_sqs::Client, dlq_url: &str) -> HashSet<String> {
+    held_keys(sqs, dlq_url, |body| contract::parse_body(body).ok()).await
+}
+
+/// The upload keys of the records in the trigger's failure queue (the S3 events Lambda gave up).
+pub async fn trigger_failure_keys(sqs: &aws_sdk_sqs::Client, url: &str) -> HashSet<String> {
+    held_keys(sqs, url, |body| {
+        contract::parse_s3_event(contract::parse_failed_event(body).ok()?.request_payload).ok()
+    })
+    .await
+}
+
+/// The upload keys of the messages a queue holds for a person. They are received, not deleted:
+/// they stay there for `make redrive`, hidden for a few seconds so one scan sees each once.
+async fn held_keys(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    read: impl Fn(&str) -> Option<contract::Request>,
+) -> HashSet<String> {
     let mut keys = HashSet::new();
     loop {
         let received = sqs
             .receive_message()
-            .queue_url(dlq_url)
+            .queue_url(url)
             .max_number_of_messages(10)
             .visibility_timeout(5)
             .send()
@@ -85,9 +102,7 @@ pub async fn dead_letter_keys(sqs: &aws_sdk_sqs::Client, dlq_url: &str) -> HashS
             return keys;
         }
         for message in messages {
-            if let Ok(contract::Request::Jobs(jobs)) =
-                contract::parse_body(message.body().unwrap_or_default())
-            {
+            if let Some(contract::Request::Jobs(jobs)) = read(message.body().unwrap_or_default()) {
                 keys.extend(jobs.into_iter().map(|job| job.key));
             }
         }
@@ -95,7 +110,8 @@ pub async fn dead_letter_keys(sqs: &aws_sdk_sqs::Client, dlq_url: &str) -> HashS
 }
 
 /// Polls S3 (every 250 ms) until every upload has all its renditions, its rejection record, or
-/// its message in the dead-letter queue (looked for whenever the queue is empty), or until
+/// its message in the dead-letter queue or the trigger's failure queue (looked for whenever the
+/// work queue is empty), or until
 /// `timeout`; records when each outcome was first seen and samples the queue depth.
 ///
 /// Listings start after the first upload still pending: keys seen once stay known, and the
@@ -115,7 +131,7 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
         ),
     ];
     let mut last_depth_sample = f64::NEG_INFINITY;
-    let mut last_dlq_scan = f64::NEG_INFINITY;
+    let mut last_held_scan = f64::NEG_INFINITY;
     let mut outputs: HashSet<String> = HashSet::new();
     let mut rejections: HashSet<String> = HashSet::new();
     loop {
@@ -136,10 +152,9 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
             .queue_depth
             .last()
             .is_some_and(|sample| sample.visible + sample.in_flight == 0);
-        if queue_empty && now - last_dlq_scan >= 5.0 {
-            let keys = dead_letter_keys(sqs, &deployment.dlq_url).await;
-            timeline.lock().expect("lock").dlq_keys.extend(keys);
-            last_dlq_scan = now;
+        if queue_empty && now - last_held_scan >= 5.0 {
+            scan_held(run).await;
+            last_held_scan = now;
         }
         let (first_output, first_record) = {
             let t = timeline.lock().expect("lock");
@@ -203,6 +218,7 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
                     t.done_s.contains_key(*k)
                         || t.rejected_s.contains_key(*k)
                         || t.dlq_keys.contains(*k)
+                        || t.trigger_failure_keys.contains(*k)
                 })
                 .count();
             accounted >= expected && t.uploaded_s.len() + t.upload_errors as usize >= expected
@@ -212,8 +228,19 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let keys = dead_letter_keys(sqs, &deployment.dlq_url).await;
-    let mut t = timeline.lock().expect("lock");
-    t.dlq_keys.extend(keys);
-    t.wall_s = started.elapsed().as_secs_f64();
+    scan_held(run).await;
+    timeline.lock().expect("lock").wall_s = started.elapsed().as_secs_f64();
+}
+
+/// Records which uploads wait in the dead-letter queue or the trigger's failure queue.
+async fn scan_held(run: &RunContext) {
+    let deployment = &run.deployment;
+    let dlq = dead_letter_keys(&run.sqs, &deployment.dlq_url).await;
+    let failed = match &deployment.trigger_failures_url {
+        Some(url) => trigger_failure_keys(&run.sqs, url).await,
+        None => HashSet::new(),
+    };
+    let mut t = run.timeline.lock().expect("lock");
+    t.dlq_keys.extend(dlq);
+    t.trigger_failure_keys = failed;
 }

@@ -39,6 +39,8 @@ pub struct Timeline {
     pub queue_depth: Vec<QueueSample>,
     /// Uploads of this run whose message is in the dead-letter queue.
     pub dlq_keys: HashSet<String>,
+    /// Trigger mode: uploads whose event is a record in the trigger's failure queue.
+    pub trigger_failure_keys: HashSet<String>,
     pub wall_s: f64,
 }
 

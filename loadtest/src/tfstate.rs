@@ -19,6 +19,8 @@ pub struct Deployment {
     pub queue_arn: String,
     pub dlq_url: String,
     pub notification_mode: String,
+    /// Trigger mode: where Lambda sends the events the trigger could not handle.
+    pub trigger_failures_url: Option<String>,
     pub processor: FunctionConfig,
     pub trigger: Option<FunctionConfig>,
     pub batch_size: usize,
@@ -33,6 +35,17 @@ pub struct FunctionConfig {
     pub memory_mb: u32,
     pub timeout: Duration,
     pub architecture: String,
+    /// Asynchronous invocation settings, for a function S3 invokes.
+    pub asynchronous: Option<AsyncConfig>,
+}
+
+/// What Lambda does with an asynchronous event the function fails or cannot take yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncConfig {
+    pub maximum_event_age: Duration,
+    pub maximum_retry_attempts: u32,
+    /// ARN of the on-failure destination.
+    pub on_failure_arn: Option<String>,
 }
 
 fn resources(module: &Value, out: &mut Vec<Value>) {
@@ -71,7 +84,23 @@ fn number(value: &Value, key: &str) -> Result<u64> {
         .ok_or_else(|| anyhow!("`{key}` missing in the Terraform state"))
 }
 
-fn function(values: &Value) -> Result<FunctionConfig> {
+fn async_config(values: &Value) -> Result<AsyncConfig> {
+    Ok(AsyncConfig {
+        maximum_event_age: Duration::from_secs(number(values, "maximum_event_age_in_seconds")?),
+        maximum_retry_attempts: number(values, "maximum_retry_attempts")? as u32,
+        on_failure_arn: values
+            .pointer("/destination_config/0/on_failure/0/destination")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+fn function(values: &Value, all: &[Value]) -> Result<FunctionConfig> {
+    let name = text(values, "function_name")?;
+    let asynchronous = of_type(all, "aws_lambda_function_event_invoke_config")
+        .find(|v| v.get("function_name").and_then(Value::as_str) == Some(name.as_str()))
+        .map(async_config)
+        .transpose()?;
     let environment = values
         .pointer("/environment/0/variables")
         .and_then(Value::as_object)
@@ -82,7 +111,7 @@ fn function(values: &Value) -> Result<FunctionConfig> {
         })
         .unwrap_or_default();
     Ok(FunctionConfig {
-        name: text(values, "function_name")?,
+        name,
         environment,
         memory_mb: number(values, "memory_size")? as u32,
         timeout: Duration::from_secs(number(values, "timeout")?),
@@ -91,6 +120,7 @@ fn function(values: &Value) -> Result<FunctionConfig> {
             .and_then(Value::as_str)
             .unwrap_or("arm64")
             .to_owned(),
+        asynchronous,
     })
 }
 
@@ -132,7 +162,7 @@ impl Deployment {
             let values = of_type(&all, "aws_lambda_function")
                 .find(|v| v.get("function_name").and_then(Value::as_str) == Some(name))
                 .ok_or_else(|| anyhow!("function {name} is not in the state"))?;
-            function(values)
+            function(values, &all)
         };
         let mapping = of_type(&all, "aws_lambda_event_source_mapping")
             .next()
@@ -147,6 +177,10 @@ impl Deployment {
             queue_arn: text(outputs, "queue_arn")?,
             dlq_url: text(outputs, "dlq_url")?,
             notification_mode: text(outputs, "notification_mode")?,
+            trigger_failures_url: outputs
+                .get("trigger_failures_url")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             processor: find(&processor_name)?,
             trigger: trigger_name.map(|name| find(&name)).transpose()?,
             batch_size: number(mapping, "batch_size")? as usize,

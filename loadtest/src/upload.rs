@@ -9,8 +9,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use axum::body::Bytes;
 use contract::{KeyStyle, encode_key};
 
+use crate::async_invoke::AsyncInvoker;
 use crate::run::{RunContext, Upload};
-use crate::runtime_api::RuntimeApi;
 
 /// The JPEG and PNG files directly in `dir`, sorted by name: what `--images` uploads. Anything
 /// else there (a README, a sidecar file) would only come back as a rejection nobody expected.
@@ -49,12 +49,12 @@ pub fn s3_event(bucket: &str, key: &str, size: usize) -> serde_json::Value {
 }
 
 /// Uploads on an open-loop schedule (`rate` per second, or all at once) and, in trigger mode,
-/// delivers each object-created event to the trigger.
+/// hands each object-created event to the trigger's asynchronous invocation, as S3 does.
 pub async fn upload_all(
     run: &RunContext,
     uploads: Vec<Upload>,
     rate: Option<f64>,
-    trigger: Option<RuntimeApi>,
+    trigger: Option<Arc<AsyncInvoker>>,
 ) {
     let started = run.started;
     let mut tasks = Vec::with_capacity(uploads.len());
@@ -94,9 +94,10 @@ pub async fn upload_all(
                     }
                 }
             }
-            if let Some(api) = trigger {
-                let event = Bytes::from(s3_event(&bucket, &upload.key, size).to_string());
-                let _ = api.invoke(event, Duration::from_secs(30)).await;
+            if let Some(invoker) = trigger {
+                invoker.invoke(Bytes::from(
+                    s3_event(&bucket, &upload.key, size).to_string(),
+                ));
             }
         }));
     }

@@ -78,28 +78,8 @@ async fn report_records_are_read_back_from_the_log_group() {
 async fn the_sweep_sets_the_memory_size_and_waits_for_it() {
     let (endpoint, _moto) = common::start_moto();
     let config = loadtest::local_aws_config(&endpoint).await;
-    let role = lambda_role(&config).await;
     let lambda = aws_sdk_lambda::Client::new(&config);
-    let zip = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../terraform/tests/fixtures/bootstrap.zip"),
-    )
-    .unwrap();
-    lambda
-        .create_function()
-        .function_name("processor")
-        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role)
-        .memory_size(1769)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::create_function(&config, "processor").await;
     set_memory(&lambda, "processor", 3008).await.unwrap();
     let now = lambda
         .get_function_configuration()
@@ -109,19 +89,4 @@ async fn the_sweep_sets_the_memory_size_and_waits_for_it() {
         .unwrap();
     assert_eq!(now.memory_size(), Some(3008));
     assert!(set_memory(&lambda, "no-such-function", 1024).await.is_err());
-}
-
-/// A role Lambda may assume (moto checks that the function's role exists).
-async fn lambda_role(config: &aws_config::SdkConfig) -> String {
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    aws_sdk_iam::Client::new(config)
-        .create_role()
-        .role_name("processor")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap()
-        .arn
 }

@@ -8,12 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use loadtest::event_source_mapping::{MappingSpec, MappingStats, run_mapping};
 use loadtest::runtime_api::RuntimeApi;
+use loadtest::throttle::Throttle;
 
 /// One record as the fake function saw it.
 #[derive(Debug, Clone)]
@@ -31,63 +28,41 @@ enum Verdict {
     Hang,
 }
 
-/// A function instance played by the test: it long-polls the Runtime API like `lambda_runtime`
-/// and answers with a partial batch response made by `verdict`.
+/// A function instance played by the test, answering with a partial batch response made by
+/// `verdict`.
 fn fake_instance(
     api: &RuntimeApi,
     seen: Arc<Mutex<Vec<Seen>>>,
     verdict: impl Fn(&str, u32) -> Verdict + Send + 'static,
 ) {
-    let (_, address) = api.serve_instance().unwrap();
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    tokio::spawn(async move {
-        let base = format!("http://{address}/2018-06-01/runtime/invocation");
-        loop {
-            let next = client
-                .get(format!("{base}/next").parse().unwrap())
-                .await
-                .unwrap();
-            let id = next.headers()["lambda-runtime-aws-request-id"]
-                .to_str()
+    common::fake_runtime(api, move |event| {
+        let mut failures = Vec::new();
+        let mut hang = false;
+        for record in event["Records"].as_array().unwrap() {
+            let body = record["body"].as_str().unwrap().to_owned();
+            let receive_count = record["attributes"]["ApproximateReceiveCount"]
+                .as_str()
                 .unwrap()
-                .to_owned();
-            let event: serde_json::Value =
-                serde_json::from_slice(&next.into_body().collect().await.unwrap().to_bytes())
-                    .unwrap();
-            let mut failures = Vec::new();
-            let mut hang = false;
-            for record in event["Records"].as_array().unwrap() {
-                let body = record["body"].as_str().unwrap().to_owned();
-                let receive_count = record["attributes"]["ApproximateReceiveCount"]
-                    .as_str()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                match verdict(&body, receive_count) {
-                    Verdict::Ok => {}
-                    Verdict::Fail => {
-                        failures.push(serde_json::json!({"itemIdentifier": record["messageId"]}))
-                    }
-                    Verdict::Hang => hang = true,
+                .parse()
+                .unwrap();
+            match verdict(&body, receive_count) {
+                Verdict::Ok => {}
+                Verdict::Fail => {
+                    failures.push(serde_json::json!({"itemIdentifier": record["messageId"]}))
                 }
-                seen.lock().unwrap().push(Seen {
-                    body,
-                    receive_count,
-                    at: Instant::now(),
-                });
+                Verdict::Hang => hang = true,
             }
-            if hang {
-                // Never answer this invocation; the service times it out.
-                continue;
-            }
-            let response = serde_json::json!({ "batchItemFailures": failures }).to_string();
-            let request = hyper_util::client::legacy::Client::request(
-                &client,
-                axum::http::Request::post(format!("{base}/{id}/response"))
-                    .body(Full::new(Bytes::from(response)))
-                    .unwrap(),
-            );
-            request.await.unwrap();
+            seen.lock().unwrap().push(Seen {
+                body,
+                receive_count,
+                at: Instant::now(),
+            });
+        }
+        if hang {
+            // Never answer this invocation; the service times it out.
+            common::Answer::Hang
+        } else {
+            common::Answer::Response(serde_json::json!({ "batchItemFailures": failures }))
         }
     });
 }
@@ -157,6 +132,7 @@ async fn run_until(
     queues: &Queues,
     api: &RuntimeApi,
     function_timeout: Duration,
+    throttle: Option<Arc<Throttle>>,
     done: impl Fn() -> bool,
 ) -> MappingStats {
     let mapping = MappingSpec {
@@ -166,6 +142,7 @@ async fn run_until(
         batching_window: Duration::ZERO,
         maximum_concurrency: 1,
         duplicate_share: 0.0,
+        throttle,
     };
     let stats = Arc::new(Mutex::new(MappingStats::default()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -245,7 +222,7 @@ async fn failed_messages_are_retried_and_redriven_to_the_dlq_successes_deleted()
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     });
-    let stats = run_until(&queues, &api, Duration::from_secs(5), || {
+    let stats = run_until(&queues, &api, Duration::from_secs(5), None, || {
         !in_dlq.lock().unwrap().is_empty()
     })
     .await;
@@ -306,7 +283,7 @@ async fn a_batch_that_times_out_comes_back_after_the_visibility_timeout() {
         }
     });
     let watched = Arc::clone(&seen);
-    let stats = run_until(&queues, &api, Duration::from_secs(1), || {
+    let stats = run_until(&queues, &api, Duration::from_secs(1), None, || {
         watched.lock().unwrap().len() >= 2
     })
     .await;
@@ -332,7 +309,67 @@ async fn a_batch_that_times_out_comes_back_after_the_visibility_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
+    let (endpoint, _moto) = common::start_moto();
+    let config = loadtest::local_aws_config(&endpoint).await;
+    common::create_function(&config, "fake").await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    lambda
+        .put_function_concurrency()
+        .function_name("fake")
+        .reserved_concurrent_executions(0)
+        .send()
+        .await
+        .unwrap();
+    let queues = queues(&endpoint, 30, 5).await;
+    queues
+        .sqs
+        .send_message()
+        .queue_url(&queues.url)
+        .message_body("job")
+        .send()
+        .await
+        .unwrap();
+    let api = RuntimeApi::new("fake");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    fake_instance(&api, Arc::clone(&seen), |_, _| Verdict::Ok);
+    let started = Instant::now();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        lambda
+            .delete_function_concurrency()
+            .function_name("fake")
+            .send()
+            .await
+            .unwrap();
+    });
+    let throttle = Arc::new(Throttle::new(aws_sdk_lambda::Client::new(&config), "fake"));
+    let watched = Arc::clone(&seen);
+    let stats = run_until(
+        &queues,
+        &api,
+        Duration::from_secs(5),
+        Some(throttle),
+        move || !watched.lock().unwrap().is_empty(),
+    )
+    .await;
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "delivered once the reservation was lifted");
+    assert!(
+        seen[0].at - started >= Duration::from_millis(2500),
+        "nothing was delivered while the function was throttled"
+    );
+    assert_eq!(stats.invocations.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_that_dies_mid_invocation_fails_it_at_once() {
+    use axum::body::Bytes;
+    use http_body_util::Full;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+
     let api = RuntimeApi::new("fake");
     let (instance, address) = api.serve_instance().unwrap();
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();

@@ -4,6 +4,7 @@
 //! notifying SQS directly: it filters what should never be processed, then enqueues with
 //! `SendMessageBatch`, retrying the entries a batch reports as failed.
 
+pub mod redrive;
 mod sqs;
 
 use std::future::Future;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use contract::{Job, MessageError, Request, defaults, parse_s3_event};
 
-pub use sqs::SqsQueue;
+pub use sqs::{SqsFailureQueue, SqsQueue};
 
 /// SQS takes at most ten entries per `SendMessageBatch`.
 pub const MAX_BATCH: usize = 10;

@@ -1,103 +1,10 @@
 //! The trigger against a fake queue that can fail entries or whole calls.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod common;
 
-use contract::{Job, Request, parse_body};
-use trigger::{Entry, JobQueue, QueueError, TriggerConfig, TriggerError, handle_event};
-
-/// Records every call; fails entries whose body contains a marker, a set number of times.
-#[derive(Debug, Default)]
-struct FakeQueue {
-    calls: Mutex<Vec<Vec<Entry>>>,
-    /// body substring -> how many more times entries containing it fail
-    failures: Mutex<HashMap<String, u32>>,
-    failing_calls: Mutex<u32>,
-}
-
-impl FakeQueue {
-    fn failing(marker: &str, times: u32) -> Self {
-        let queue = Self::default();
-        queue
-            .failures
-            .lock()
-            .unwrap()
-            .insert(marker.to_owned(), times);
-        queue
-    }
-
-    fn delivered_keys(&self) -> Vec<String> {
-        let calls = self.calls.lock().unwrap();
-        let failures = self.failures.lock().unwrap();
-        let mut keys: Vec<String> = calls
-            .iter()
-            .flatten()
-            .filter_map(|e| match parse_body(&e.body) {
-                Ok(Request::Jobs(jobs)) => Some(jobs[0].key.clone()),
-                _ => None,
-            })
-            .filter(|k| {
-                !failures
-                    .iter()
-                    .any(|(marker, left)| *left > 0 && k.contains(marker.as_str()))
-            })
-            .collect();
-        keys.sort();
-        keys.dedup();
-        keys
-    }
-}
-
-impl JobQueue for FakeQueue {
-    async fn send_batch(&self, entries: &[Entry]) -> Result<Vec<String>, QueueError> {
-        assert!(
-            entries.len() <= trigger::MAX_BATCH,
-            "SQS takes at most 10 entries"
-        );
-        self.calls.lock().unwrap().push(entries.to_vec());
-        {
-            let mut failing_calls = self.failing_calls.lock().unwrap();
-            if *failing_calls > 0 {
-                *failing_calls -= 1;
-                return Err(QueueError("throttled".to_owned()));
-            }
-        }
-        let mut failures = self.failures.lock().unwrap();
-        let mut failed = Vec::new();
-        for entry in entries {
-            for (marker, left) in failures.iter_mut() {
-                if *left > 0 && entry.body.contains(marker.as_str()) {
-                    failed.push(entry.id.clone());
-                }
-            }
-        }
-        for left in failures.values_mut() {
-            *left = left.saturating_sub(1);
-        }
-        Ok(failed)
-    }
-}
-
-fn config() -> TriggerConfig {
-    TriggerConfig::from_env(|name| (name == "QUEUE_URL").then(|| "https://sqs.local/q".to_owned()))
-        .unwrap()
-}
-
-fn s3_event(keys: &[(&str, u64)]) -> serde_json::Value {
-    let mut event: serde_json::Value =
-        serde_json::from_str(&testdata::event("s3_put_aws.json")).unwrap();
-    let template = event["Records"][0].clone();
-    event["Records"] = keys
-        .iter()
-        .map(|(key, size)| {
-            let mut record = template.clone();
-            record["s3"]["object"]["key"] = (*key).into();
-            record["s3"]["object"]["size"] = (*size).into();
-            record
-        })
-        .collect();
-    event
-}
+use common::{FakeQueue, config, s3_event};
+use contract::Job;
+use trigger::{TriggerConfig, TriggerError, handle_event};
 
 #[tokio::test(start_paused = true)]
 async fn validates_records_and_enqueues_decoded_jobs() {

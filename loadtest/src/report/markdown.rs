@@ -15,12 +15,18 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "| uploaded | done | rejected | in DLQ | missing | upload errors |\n|---|---|---|---|---|---|"
+            "| uploaded | done | rejected | in DLQ | in trigger failures | missing | upload errors |\n|---|---|---|---|---|---|---|"
         );
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |\n",
-            self.uploaded, self.done, self.rejected, self.dlq, self.missing, self.upload_errors
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            self.uploaded,
+            self.done,
+            self.rejected,
+            self.dlq,
+            self.trigger_failures,
+            self.missing,
+            self.upload_errors
         );
         if let Some(error) = &self.first_upload_error {
             let _ = writeln!(md, "- First upload error: {error}");
@@ -41,6 +47,22 @@ impl Report {
                 chaos.poison_uploads,
                 chaos.audit.summary()
             );
+            if let Some(events) = &chaos.trigger_events {
+                let _ = writeln!(
+                    md,
+                    "- Trigger (trigger mode): SendMessageBatch failed {} times before and {} after SQS took it, of {} calls; {} S3 events, {} invocations, {} retries, {} throttled waits, {} given up to the failure queue, {} dropped; `redrive` brought {} uploads back",
+                    chaos.sqs_faults_before,
+                    chaos.sqs_faults_after,
+                    chaos.sqs_send_batch_calls,
+                    events.events,
+                    events.invocations,
+                    events.retries,
+                    events.throttled_waits,
+                    events.sent_to_failure_queue,
+                    events.dropped,
+                    chaos.redriven
+                );
+            }
             for wrong in &chaos.audit.wrong {
                 let _ = writeln!(md, "  - {wrong}");
             }

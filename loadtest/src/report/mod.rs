@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::chaos::Audit;
+use crate::chaos::ChaosReport;
 use crate::cost::{CostPerMillion, UsagePerImage};
 use crate::run::{QueueSample, RunContext, Timeline};
 
@@ -57,6 +57,8 @@ pub struct Report {
     pub done: usize,
     pub rejected: usize,
     pub dlq: u64,
+    /// Trigger mode: uploads whose event waits in the trigger's failure queue (`make redrive`).
+    pub trigger_failures: usize,
     pub missing: usize,
     pub upload_errors: u64,
     pub first_upload_error: Option<String>,
@@ -84,22 +86,6 @@ pub struct Report {
     /// What a chaos run injected and what its audit found (`make chaos` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosReport>,
-}
-
-/// The faults a chaos run injected, and the object-by-object audit of the outcome.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChaosReport {
-    pub seed: u64,
-    pub instance_kills: usize,
-    pub kills_mid_invocation: usize,
-    pub instances_replaced: u64,
-    pub s3_fault_share: f64,
-    pub s3_object_calls: u64,
-    pub s3_faults_before: u64,
-    pub s3_faults_after: u64,
-    pub duplicated_batches: u64,
-    pub poison_uploads: usize,
-    pub audit: Audit,
 }
 
 /// One memory size of a sweep (`--sweep`), from that pass's report.
@@ -242,8 +228,13 @@ impl Report {
             done: t.done_s.len(),
             rejected: t.rejected_s.len(),
             dlq: t.dlq_keys.len() as u64,
-            missing: uploaded
-                .saturating_sub(t.done_s.len() + t.rejected_s.len() + t.dlq_keys.len()),
+            trigger_failures: t.trigger_failure_keys.len(),
+            missing: uploaded.saturating_sub(
+                t.done_s.len()
+                    + t.rejected_s.len()
+                    + t.dlq_keys.len()
+                    + t.trigger_failure_keys.len(),
+            ),
             upload_errors: t.upload_errors,
             first_upload_error: t.first_upload_error.clone(),
             images_per_second: (t.done_s.len() as f64 / span * 100.0).round() / 100.0,

@@ -7,7 +7,7 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV2_AWS_62:Event notifications are configured by the root module (aws_s3_bucket_notification).
   # checkov:skip=CKV2_AWS_61:The lifecycle configuration is a separate resource below.
   # checkov:skip=CKV2_AWS_6:The public access block is a separate resource below.
-  # checkov:skip=CKV_AWS_145:SSE-S3 by default; set kms_key_arn for SSE-KMS.
+  # checkov:skip=CKV_AWS_145:SSE-S3 by default; set kms_key_arn (root variable) for SSE-KMS.
   bucket        = var.name
   force_destroy = var.force_destroy
   tags          = var.tags
@@ -43,7 +43,7 @@ data "aws_iam_policy_document" "tls_only" {
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
-    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
+    actions = ["s3:*"]
     resources = [
       aws_s3_bucket.this.arn,
       "${aws_s3_bucket.this.arn}/*",

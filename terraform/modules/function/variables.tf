@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Function name; also names its role and log group."
+  description = "Function name; also names its role (with the region), log group and alarms."
   type        = string
 }
 
@@ -64,16 +64,54 @@ variable "statements" {
   }))
 }
 
+variable "async" {
+  description = "For a function invoked asynchronously: how long Lambda keeps an event (60-21600 s), how often it retries a failed one (0-2), and the SQS queue that receives a record of each event it gives up on. null for functions fed by an event source mapping."
+  type = object({
+    maximum_event_age_seconds = number
+    maximum_retry_attempts    = number
+    on_failure_queue_arn      = string
+  })
+  default = null
+  validation {
+    condition     = var.async == null || try(var.async.maximum_event_age_seconds >= 60 && var.async.maximum_event_age_seconds <= 21600 && var.async.maximum_retry_attempts >= 0 && var.async.maximum_retry_attempts <= 2, false)
+    error_message = "async.maximum_event_age_seconds must be 60 to 21600 and async.maximum_retry_attempts 0 to 2 (Lambda's limits)."
+  }
+}
+
 variable "log_retention_days" {
   description = "How long the function's logs are kept."
   type        = number
   default     = 30
 }
 
+variable "logs_skip_destroy" {
+  description = "Keep the log group (and its logs) when the function is destroyed."
+  type        = bool
+  default     = false
+}
+
 variable "kms_key_arn" {
   description = "KMS key for the log group and environment variables; null uses AWS-managed keys."
   type        = string
   default     = null
+}
+
+variable "role_path" {
+  description = "IAM path of the execution role."
+  type        = string
+  default     = "/"
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the policy that bounds the execution role's permissions; null for none."
+  type        = string
+  default     = null
+}
+
+variable "alarm_actions" {
+  description = "ARNs (for example an SNS topic) notified when the function's alarms fire or clear."
+  type        = list(string)
+  default     = []
 }
 
 variable "recursion_guard" {

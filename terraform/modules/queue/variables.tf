@@ -57,6 +57,18 @@ variable "oldest_message_alarm_seconds" {
   default     = 900
 }
 
+variable "kms_key_arn" {
+  description = "KMS key to encrypt messages with; null uses SQS-managed keys (SSE-SQS)."
+  type        = string
+  default     = null
+}
+
+variable "tls_only" {
+  description = "Deny every request not made over TLS (off only for a plain-HTTP local emulator)."
+  type        = bool
+  default     = true
+}
+
 variable "alarm_actions" {
   description = "ARNs (for example SNS topics) notified when an alarm fires or clears."
   type        = list(string)

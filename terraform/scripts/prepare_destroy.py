@@ -1,0 +1,83 @@
+"""Readies a deployed stack for `terraform destroy`, so it succeeds on the first try:
+
+1. stops new work: the functions' reserved concurrency goes to 0 (throttled, so neither the SQS
+   mapping nor S3 can start them) and the event source mapping is disabled;
+2. waits out the invocations already running (the processor's timeout bounds them), so no batch
+   in flight writes a rendition after the buckets are emptied;
+3. empties the buckets, every object version and delete marker included.
+
+Usage: python prepare_destroy.py OUTPUTS_JSON [--drain-seconds N]
+(OUTPUTS_JSON: `terraform output -json` of the stack; the emulator's endpoint comes from
+AWS_ENDPOINT_URL like any AWS SDK's.)
+"""
+
+import argparse
+import json
+import time
+
+import boto3
+import botocore.exceptions
+
+
+def stop_functions(lam, names: list[str]) -> None:
+    for name in names:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+        print(f"prepare_destroy: {name} throttled (reserved concurrency 0)")
+
+
+def disable_mapping(lam, uuid: str, timeout_s: float = 120) -> None:
+    lam.update_event_source_mapping(UUID=uuid, Enabled=False)
+    deadline = time.monotonic() + timeout_s
+    while lam.get_event_source_mapping(UUID=uuid)["State"] not in ("Disabled",):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"prepare_destroy: the event source mapping {uuid} did not turn Disabled")
+        time.sleep(2)
+    print(f"prepare_destroy: event source mapping {uuid} disabled")
+
+
+def empty_bucket(s3, bucket: str) -> int:
+    """Deletes every object version and delete marker; returns how many were deleted."""
+    deleted = 0
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for page in pages:
+            keys = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for start in range(0, len(keys), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys[start : start + 1000], "Quiet": True})
+            deleted += len(keys)
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchBucket":
+            return 0
+        raise
+    return deleted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("outputs")
+    parser.add_argument("--drain-seconds", type=float, help="default: the processor's timeout")
+    args = parser.parse_args()
+    outputs = {name: value["value"] for name, value in json.load(open(args.outputs)).items()}
+    # examples/local wraps the root module's outputs in one `pipeline` output.
+    outputs = outputs.get("pipeline", outputs)
+    region = outputs["region"]
+    lam = boto3.client("lambda", region_name=region)
+    s3 = boto3.client("s3", region_name=region)
+
+    functions = [outputs["processor_function_name"]] + (
+        [outputs["trigger_function_name"]] if outputs.get("trigger_function_name") else []
+    )
+    stop_functions(lam, functions)
+    disable_mapping(lam, outputs["event_source_mapping_uuid"])
+    drain = args.drain_seconds if args.drain_seconds is not None else outputs["processor_timeout_seconds"]
+    print(f"prepare_destroy: waiting {drain:g} s for invocations already running to end")
+    time.sleep(drain)
+    for bucket in dict.fromkeys([outputs["bucket"], outputs["output_bucket"]]):
+        print(f"prepare_destroy: {bucket}: {empty_bucket(s3, bucket)} object versions deleted")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Unit tests of terraform/scripts: the preflight's verdicts on account settings (stubbed
+responses of the Lambda API), and emptying a versioned bucket (moto in-process).
+
+Run: python -m unittest discover -s terraform/tests -p 'test_*.py'
+"""
+
+import os
+import sys
+import unittest
+
+import boto3
+from botocore.stub import Stubber
+from moto import mock_aws
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
+import prepare_destroy  # noqa: E402
+import preflight  # noqa: E402
+
+
+def plan(maximum: int, reserved: int) -> dict:
+    return {
+        "resource_changes": [
+            {
+                "address": "module.processor.aws_lambda_function.this",
+                "change": {"after": {"function_name": "p", "reserved_concurrent_executions": reserved}},
+            },
+            {
+                "address": "aws_lambda_event_source_mapping.processor",
+                "change": {"after": {"scaling_config": [{"maximum_concurrency": maximum}]}},
+            },
+        ]
+    }
+
+
+def verdict(maximum: int, reserved: int, limit: int, unreserved: int, held: int | None = None) -> list[str]:
+    lam = boto3.client("lambda", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(lam) as stub:
+        stub.add_response(
+            "get_account_settings",
+            {"AccountLimit": {"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": unreserved}},
+        )
+        if held is None:
+            stub.add_client_error("get_function_concurrency", "ResourceNotFoundException")
+        else:
+            stub.add_response("get_function_concurrency", {"ReservedConcurrentExecutions": held})
+        return preflight.check(plan(maximum, reserved), lam)
+
+
+class Preflight(unittest.TestCase):
+    def test_the_defaults_fit_a_new_account(self):
+        self.assertEqual(verdict(maximum=5, reserved=-1, limit=10, unreserved=10), [])
+
+    def test_a_mapping_above_a_new_accounts_limit_is_refused_with_the_fix(self):
+        problems = verdict(maximum=20, reserved=-1, limit=10, unreserved=10)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("maximum_concurrency = 20", problems[0])
+        self.assertIn("to 10 or less", problems[0])
+        self.assertIn("get-account-settings", problems[0])
+
+    def test_a_reservation_a_new_account_cannot_make_is_refused(self):
+        problems = verdict(maximum=5, reserved=50, limit=10, unreserved=10)
+        self.assertTrue(any("processor_reserved_concurrency = 50" in p and "-1 for none" in p for p in problems), problems)
+
+    def test_a_reservation_counts_what_the_function_already_holds(self):
+        # 1000 in all, 950 unreserved because the processor already holds 50: 50 still fits.
+        self.assertEqual(verdict(maximum=20, reserved=50, limit=1000, unreserved=950, held=50), [])
+        self.assertNotEqual(verdict(maximum=20, reserved=901, limit=1000, unreserved=950, held=50), [])
+
+    def test_a_mapping_above_the_reservation_is_refused(self):
+        problems = verdict(maximum=60, reserved=50, limit=1000, unreserved=1000)
+        self.assertTrue(any("maximum_concurrency = 60" in p for p in problems), problems)
+
+
+@mock_aws
+class EmptyBucket(unittest.TestCase):
+    def test_every_version_and_delete_marker_goes(self):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="pipeline-bucket")
+        s3.put_bucket_versioning(Bucket="pipeline-bucket", VersioningConfiguration={"Status": "Enabled"})
+        for i in range(3):
+            s3.put_object(Bucket="pipeline-bucket", Key="uploads/a.jpg", Body=b"x" * i)
+        s3.put_object(Bucket="pipeline-bucket", Key="processed/a/thumb.jpg", Body=b"y")
+        s3.delete_object(Bucket="pipeline-bucket", Key="uploads/a.jpg")  # leaves a delete marker
+        self.assertEqual(prepare_destroy.empty_bucket(s3, "pipeline-bucket"), 5)
+        versions = s3.list_object_versions(Bucket="pipeline-bucket")
+        self.assertEqual(versions.get("Versions", []) + versions.get("DeleteMarkers", []), [])
+        s3.delete_bucket(Bucket="pipeline-bucket")  # refused if anything were left
+
+    def test_a_missing_bucket_is_already_empty(self):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        self.assertEqual(prepare_destroy.empty_bucket(s3, "gone"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
