@@ -17,10 +17,16 @@ CHECKOV_VENV ?= .venv-checkov
 ARCH         ?= arm64
 # Graviton2 is a Neoverse N1; Graviton3 runs N1 code too.
 ARM64_RUSTFLAGS ?= -C target-cpu=neoverse-n1
+# The settings both deployers read (Terraform with -var-file, the CDK app directly).
+CONFIG       ?= config/pipeline.json
+# Who deploys: terraform (terraform/) or cdk (cdk/); both deploy the same stack from CONFIG.
+DEPLOYER     ?= terraform
 # Extra arguments for terraform plan/apply, e.g. TF_ARGS='-var-file=prod.tfvars'.
 TF_ARGS      ?=
 # make deploy: non-empty applies the checked plan without asking (CI).
 AUTO_APPROVE ?=
+# Extra arguments for terraform init, e.g. the S3 backend's -backend-config=... (CI).
+TF_INIT_ARGS ?=
 # make tf-lock: the platforms a committed provider lock must cover.
 TF_LOCK_PLATFORMS ?= linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64
 # make loadtest: where (local: this machine; aws: the deployed stack), how many uploads, how fast (per s,
@@ -45,12 +51,17 @@ CHAOS_RATE   ?= 20
 KILLS        ?= 5
 S3_FAULTS    ?= 0.05
 DUPLICATES   ?= 0.05
+# make chaos MODE=trigger: share of the trigger's SendMessageBatch calls failed, and seconds of a
+# burst in which all fail: Lambda's three attempts, each with the trigger's and the SDK's own
+# retries, take about 18 s here, so events that meet 35 s of it go to the failure queue.
+SQS_FAULTS   ?= 0.1
+SQS_FAULT_BURST ?= 35
 SEED         ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
-	tf-lint tf-test tf-apply-local tf-lock checkov test-e2e test-loadtest loadtest chaos fuzz build deploy destroy \
-	redrive test-arm64
+	tf-lint tf-test tf-apply-local tf-lock tf-destroy-local checkov test-e2e test-loadtest test-chaos-trigger loadtest \
+	chaos fuzz build plan deploy describe-stack destroy redrive test-arm64 cdk-build cdk-test
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -59,7 +70,7 @@ TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit test-e2e tf-test tf-apply-local test-loadtest checkov fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, checkov, a short fuzz
+test: lint unit test-e2e tf-test tf-apply-local test-loadtest test-chaos-trigger tf-destroy-local checkov cdk-test fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, CDK, load and chaos runs, checkov, a short fuzz
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
@@ -71,17 +82,22 @@ test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local
 	$(CARGO) test --workspace --locked --no-run
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target --test async_invoke -- --ignored
 
-loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## The whole pipeline on this machine, or TARGET=aws (COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
-	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
+# What the local stack runs: the two functions as Lambda runs them (release), and the harness and
+# redrive (the quicker-to-build tools profile).
+LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger --bin processor --bin trigger && \
+	$(CARGO) build --profile tools --locked -p loadtest -p trigger --bin loadtest --bin redrive
+
+loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready $(if $(filter cdk,$(DEPLOYER)),cdk-build) ## The whole pipeline on this machine, or TARGET=aws (DEPLOYER, COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
+	$(LOCAL_BINARIES)
 ifeq ($(TARGET),aws)
-	mkdir -p target/terraform
-	cd terraform && $(TF) show -json > $(CURDIR)/target/terraform/deployed.json
-	target/release/loadtest --target aws --state target/terraform/deployed.json \
+	$(MAKE) --no-print-directory describe-stack
+	target/tools/loadtest --target aws --state $(TF_WORK)/deployed.json \
 		--count $(COUNT) --corrupt $(CORRUPT) --sizes $(SIZES) $(if $(RATE),--rate $(RATE)) \
 		$(if $(IMAGES),--images $(IMAGES)) $(if $(SWEEP),--sweep $(SWEEP))
 else ifeq ($(TARGET),local)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
-		COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) bash loadtest/run-local.sh
+		DEPLOYER=$(DEPLOYER) COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) \
+		bash loadtest/run-local.sh
 else
 	@echo "TARGET=$(TARGET): use local or aws" >&2; exit 2
 endif
@@ -106,11 +122,15 @@ fuzz: ## Fuzz the image core and the message parser (FUZZ_LIMIT); crash inputs b
 fuzz-smoke: ## A short, repeatable fuzz run (fixed seed and run count), as CI does
 	$(MAKE) --no-print-directory fuzz FUZZ_LIMIT='-runs=20000 -seed=1'
 
-chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 faults, poison uploads, duplicates; audits every upload (CHAOS_COUNT, KILLS, S3_FAULTS, DUPLICATES, SEED)
-	$(CARGO) build --release --locked -p processor -p trigger -p loadtest
+chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 faults, poison uploads, duplicates, and in MODE=trigger SQS faults and redrive; audits every upload (CHAOS_COUNT, KILLS, S3_FAULTS, DUPLICATES, SQS_FAULTS, SQS_FAULT_BURST, SEED)
+	$(LOCAL_BINARIES)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		CHAOS=1 COUNT=$(CHAOS_COUNT) RATE=$(CHAOS_RATE) CORRUPT=0 IMAGES=$(IMAGES) SIZES=1920x1080,1600x1200,1280x960 MODE=$(MODE) \
-		FUNCTION_TIMEOUT=10 TIMEOUT=900 KILLS=$(KILLS) S3_FAULTS=$(S3_FAULTS) DUPLICATES=$(DUPLICATES) SEED=$(SEED) bash loadtest/run-local.sh
+		FUNCTION_TIMEOUT=10 TIMEOUT=900 KILLS=$(KILLS) S3_FAULTS=$(S3_FAULTS) DUPLICATES=$(DUPLICATES) \
+		SQS_FAULTS=$(SQS_FAULTS) SQS_FAULT_BURST=$(SQS_FAULT_BURST) SEED=$(SEED) bash loadtest/run-local.sh
+
+test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
+	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
 
 test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
 	rm -rf target/loadtest/latest
@@ -142,6 +162,41 @@ tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the r
 		bash terraform/tests/apply_local.sh $$mode || exit 1; \
 	done
 
+tf-destroy-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## make destroy's steps on a local stack with messages in flight (after the release binaries are built)
+	$(LOCAL_BINARIES)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
+		bash terraform/tests/destroy_in_flight.sh
+
+# The CDK app's packages, installed from the lock file; npm's cache lives in target/ so a second
+# install on the same machine reads it instead of the registry.
+cdk/node_modules/.ready: cdk/package-lock.json
+	cd cdk && npm ci --prefer-offline --no-audit --no-fund --cache $(CURDIR)/target/npm-cache
+	touch $@
+
+cdk-build: cdk/node_modules/.ready ## Compile the CDK app (cdk/dist)
+	cd cdk && npx tsc
+
+# The templates the checks share: one synth per mode, with cdk-nag's AwsSolutions pack (any
+# finding not acknowledged with a reason fails it). The placeholder zip stands in for make build's.
+CDK_TEST_OUT = $(CURDIR)/target/cdk
+CDK_PLACEHOLDER = -c processor_zip=tests/fixtures/bootstrap.zip -c trigger_zip=tests/fixtures/bootstrap.zip
+
+cdk-test: cdk-build $(VENV)/.tools-ready $(CHECKOV_VENV)/.ready $(TF_CLI_CONFIG) ## The CDK app: types, lint, assertions, cdk-nag, checkov, cfn-lint, parity with Terraform, deploys to the emulator
+	cd cdk && npx eslint . && npx prettier --check .
+	cd cdk && node --test dist/test/
+	for mode in direct trigger; do \
+		CDK_DEFAULT_ACCOUNT=123456789012 $(CDK) synth --quiet -o $(CDK_TEST_OUT)/$$mode -c notification_mode=$$mode $(CDK_PLACEHOLDER) || exit 1; \
+	done
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
+		-f $(CDK_TEST_OUT)/direct/$(STACK_NAME).template.json -f $(CDK_TEST_OUT)/trigger/$(STACK_NAME).template.json
+	# W3005: lambda.Function itself adds a DependsOn on its role, which the Role GetAtt already implies.
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CDK_TEST_OUT)/*/$(STACK_NAME).template.json
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
+		bash cdk/test/parity.sh $(CDK_TEST_OUT)
+	for mode in direct trigger; do \
+		$(MAKE) --no-print-directory loadtest DEPLOYER=cdk MODE=$$mode COUNT=6 RATE=3 CORRUPT=1 IMAGES= || exit 1; \
+	done
+
 checkov: $(CHECKOV_VENV)/.ready ## Static checks of the Terraform; every skip carries a reason in code
 	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --quiet --compact \
 		--skip-path terraform/tests
@@ -156,26 +211,57 @@ build: $(VENV)/.build-ready ## Cross-compile both functions for Lambda (ARCH=arm
 # Terraform's working files for the deployed stack: the checked plan and the outputs.
 TF_WORK = $(CURDIR)/target/terraform
 
-deploy: build $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Build, plan, check the plan against the account's concurrency, then apply (TF_ARGS, AUTO_APPROVE)
+# The settings file's stack name and region (what the CDK stack and its bootstrap are found by).
+STACK_NAME   = $(shell $(PYTHON) -c "import json; print(json.load(open('$(CONFIG)'))['name'])")
+STACK_REGION = $(shell $(PYTHON) -c "import json; print(json.load(open('$(CONFIG)'))['region'])")
+CDK = cd cdk && CDK_DISABLE_CLI_TELEMETRY=true npx cdk --no-notices
+
+plan: build $(TF_CLI_CONFIG) $(VENV)/.tools-ready $(if $(filter cdk,$(DEPLOYER)),cdk-build) ## Build, plan (terraform plan, or cdk synth and diff), and check it against the account's concurrency (DEPLOYER, TF_ARGS, TF_INIT_ARGS)
 	mkdir -p $(TF_WORK)
-	cd terraform && $(TF) init -input=false
-	cd terraform && $(TF) plan -input=false -var architecture=$(ARCH) $(TF_ARGS) -out=$(TF_WORK)/deploy.tfplan
+ifeq ($(DEPLOYER),cdk)
+	$(CDK) synth --quiet -o $(TF_WORK)/cdk.out -c config=$(CONFIG)
+	$(VENV)/bin/python terraform/scripts/preflight.py $(TF_WORK)/cdk.out/$(STACK_NAME).template.json
+	$(CDK) diff --app $(TF_WORK)/cdk.out $(STACK_NAME) || true
+else
+	cd terraform && $(TF) init -input=false $(TF_INIT_ARGS)
+	cd terraform && $(TF) plan -input=false -var-file=$(CURDIR)/$(CONFIG) -var architecture=$(ARCH) $(TF_ARGS) -out=$(TF_WORK)/deploy.tfplan
 	cd terraform && $(TF) show -json $(TF_WORK)/deploy.tfplan > $(TF_WORK)/deploy-plan.json
 	$(VENV)/bin/python terraform/scripts/preflight.py $(TF_WORK)/deploy-plan.json
+endif
+
+deploy: plan ## make plan, then apply it to your AWS account (asks first unless AUTO_APPROVE=1); DEPLOYER=cdk bootstraps the account first when it has to
 	@[ -n "$(AUTO_APPROVE)" ] || { printf 'Apply this plan? [y/N] '; read -r answer; [ "$$answer" = y ]; }
+ifeq ($(DEPLOYER),cdk)
+	$(VENV)/bin/aws cloudformation describe-stacks --region $(STACK_REGION) --stack-name CDKToolkit >/dev/null 2>&1 || \
+		$(CDK) bootstrap --app $(TF_WORK)/cdk.out
+	$(CDK) deploy --app $(TF_WORK)/cdk.out $(STACK_NAME) --require-approval never
+else
 	cd terraform && $(TF) apply -input=false $(TF_WORK)/deploy.tfplan
+endif
 
-destroy: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Stop the functions, wait out running invocations, empty the buckets (all versions), then terraform destroy
+# What the tools read of the deployed stack, from either deployer: the harness's deployment file
+# (deployed.json) and the outputs in `terraform output -json`'s shape (outputs.json).
+describe-stack: $(TF_CLI_CONFIG) $(VENV)/.tools-ready
 	mkdir -p $(TF_WORK)
+ifeq ($(DEPLOYER),cdk)
+	AWS_REGION=$(STACK_REGION) $(VENV)/bin/python cdk/scripts/describe_stack.py $(STACK_NAME) \
+		$(TF_WORK)/deployed.json $(TF_WORK)/outputs.json
+else
+	cd terraform && $(TF) show -json > $(TF_WORK)/deployed.json
 	cd terraform && $(TF) output -json > $(TF_WORK)/outputs.json
+endif
+
+destroy: describe-stack ## Stop the functions, wait out running invocations, empty the buckets (all versions), then destroy the stack (DEPLOYER)
 	$(VENV)/bin/python terraform/scripts/prepare_destroy.py $(TF_WORK)/outputs.json
-	cd terraform && $(TF) destroy -input=false -var architecture=$(ARCH) $(TF_ARGS) $(if $(AUTO_APPROVE),-auto-approve)
+ifeq ($(DEPLOYER),cdk)
+	$(CDK) destroy $(STACK_NAME) --force
+else
+	cd terraform && $(TF) destroy -input=false -var-file=$(CURDIR)/$(CONFIG) -var architecture=$(ARCH) $(TF_ARGS) $(if $(AUTO_APPROVE),-auto-approve)
+endif
 
-redrive: $(TF_CLI_CONFIG) ## Move dead-letter messages back to the work queue, and turn the trigger's failure records back into jobs
-	mkdir -p $(TF_WORK)
-	$(CARGO) build --release --locked -p trigger --bin redrive
-	cd terraform && $(TF) output -json > $(TF_WORK)/outputs.json
-	target/release/redrive $(TF_WORK)/outputs.json
+redrive: describe-stack ## Move dead-letter messages back to the work queue, and turn the trigger's failure records back into jobs (DEPLOYER)
+	$(CARGO) build --profile tools --locked -p trigger --bin redrive
+	target/tools/redrive $(TF_WORK)/outputs.json
 
 tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl for every platform in TF_LOCK_PLATFORMS, for a team to commit
 	cd terraform && TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
@@ -237,6 +323,6 @@ $(CHECKOV_VENV)/.ready: terraform/tests/requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet -r terraform/tests/requirements-checkov.txt
 	touch $@
 
-clean: ## Remove build output and the Python venvs
+clean: ## Remove build output, the Python venvs and the CDK app's packages
 	$(CARGO) clean
-	rm -rf $(VENV) $(CHECKOV_VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk/node_modules cdk/dist cdk/cdk.out

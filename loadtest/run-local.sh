@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make loadtest` on this machine: starts a local AWS emulator (moto) on loopback, applies the
-# project's Terraform to it (terraform/examples/local), runs the harness with the release
-# binaries, and always stops the emulator and removes its state, also on Ctrl-C or failure.
-# Settings (environment): COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE (direct|trigger), TIMEOUT,
+# `make loadtest` on this machine: starts a local AWS emulator (moto) on loopback, deploys the
+# project's stack to it (Terraform's terraform/examples/local, or the CDK app with DEPLOYER=cdk),
+# runs the harness with the release binaries, and always stops the emulator and removes its
+# state, also on Ctrl-C or failure.
+# Settings (environment): DEPLOYER (terraform|cdk), COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE
+# (direct|trigger), TIMEOUT,
 # OUT_DIR, FUNCTION_TIMEOUT (the processor's timeout; the queue's visibility is 6x it), and for
-# chaos runs CHAOS=1 with KILLS, S3_FAULTS, DUPLICATES, SEED.
+# chaos runs CHAOS=1 with KILLS, S3_FAULTS, DUPLICATES, SEED, and in trigger mode SQS_FAULTS and
+# SQS_FAULT_BURST (seconds in which every SendMessageBatch of the trigger fails).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../terraform/tests/local-aws.sh
@@ -12,31 +15,59 @@ source "$root/terraform/tests/local-aws.sh"
 echo "loadtest: starting the local AWS emulator" >&2
 start_local_aws "${MOTO_PORT:-5065}"
 
-echo "loadtest: applying terraform/examples/local (about two minutes)" >&2
-export TF_DATA_DIR="$work/.terraform" TF_IN_AUTOMATION=1
-tf() { terraform -chdir="$root/terraform/examples/local" "$@"; }
 placeholder="$root/terraform/tests/fixtures/bootstrap.zip"
-tf init -input=false -no-color >/dev/null
-tf apply -input=false -auto-approve -no-color -state="$work/terraform.tfstate" \
-  -var "endpoint=$endpoint" -var "notification_mode=${MODE:-direct}" \
-  -var "processor_zip=$placeholder" -var "trigger_zip=$placeholder" \
-  -var "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" >"$work/apply.log" || {
-  tail -30 "$work/apply.log" >&2
-  exit 1
-}
-tf show -json -state="$work/terraform.tfstate" >"$work/state.json" 2>/dev/null ||
-  tf show -json "$work/terraform.tfstate" >"$work/state.json"
+name=image-pipeline-local
+case "${DEPLOYER:-terraform}" in
+  terraform)
+    echo "loadtest: applying terraform/examples/local (about two minutes)" >&2
+    export TF_DATA_DIR="$work/.terraform" TF_IN_AUTOMATION=1
+    tf() { terraform -chdir="$root/terraform/examples/local" "$@"; }
+    tf init -input=false -no-color >/dev/null
+    tf apply -input=false -auto-approve -no-color -state="$work/terraform.tfstate" \
+      -var "endpoint=$endpoint" -var "notification_mode=${MODE:-direct}" -var "name=$name" \
+      -var "processor_zip=$placeholder" -var "trigger_zip=$placeholder" \
+      -var "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" >"$work/apply.log" || {
+      tail -30 "$work/apply.log" >&2
+      exit 1
+    }
+    tf show -json -state="$work/terraform.tfstate" >"$work/state.json" 2>/dev/null ||
+      tf show -json "$work/terraform.tfstate" >"$work/state.json"
+    tf output -json -state="$work/terraform.tfstate" >"$work/outputs.json"
+    ;;
+  cdk)
+    echo "loadtest: deploying the CDK stack (cdk/) to the emulator" >&2
+    # The same settings file and local switches as terraform/examples/local.
+    (cd "$root/cdk" && CDK_DEFAULT_ACCOUNT=123456789012 npx cdk synth --no-notices --quiet -o "$work/cdk.out" \
+      -c region=us-east-1 -c "local_endpoint=$endpoint" -c "notification_mode=${MODE:-direct}" -c "name=$name" \
+      -c maximum_concurrency=2 -c "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" \
+      -c "processor_zip=$placeholder" -c "trigger_zip=$placeholder") >"$work/synth.log" 2>&1 || {
+      tail -30 "$work/synth.log" >&2
+      exit 1
+    }
+    export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+    python3 "$root/cdk/scripts/deploy_local.py" "$work/cdk.out" "$name" "$endpoint" >&2
+    AWS_ENDPOINT_URL="$endpoint" python3 "$root/cdk/scripts/describe_stack.py" "$name" \
+      "$work/state.json" "$work/outputs.json" >&2
+    ;;
+  *)
+    echo "DEPLOYER=${DEPLOYER}: use terraform or cdk" >&2
+    exit 2
+    ;;
+esac
 
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
+tools="${CARGO_TARGET_DIR:-$root/target}/tools"
 args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$emulator_pid"
-  --processor-bin "$bin/processor" --trigger-bin "$bin/trigger"
+  --processor-bin "$bin/processor" --trigger-bin "$bin/trigger" --redrive-bin "$tools/redrive"
+  --outputs "$work/outputs.json"
   --count "${COUNT:-40}" --corrupt "${CORRUPT:-0}" --timeout "${TIMEOUT:-120}"
   --out-dir "${OUT_DIR:-$root/target/loadtest}")
 [ -n "${RATE:-}" ] && args+=(--rate "$RATE")
 [ -n "${IMAGES:-}" ] && args+=(--images "$IMAGES")
 [ -n "${SIZES:-}" ] && args+=(--sizes "$SIZES")
 if [ -n "${CHAOS:-}" ]; then
-  args+=(--chaos --kills "${KILLS:-5}" --s3-fault-share "${S3_FAULTS:-0.05}" --duplicate-share "${DUPLICATES:-0.05}")
+  args+=(--chaos --kills "${KILLS:-5}" --s3-fault-share "${S3_FAULTS:-0.05}" --duplicate-share "${DUPLICATES:-0.05}"
+    --sqs-fault-share "${SQS_FAULTS:-0.1}" --sqs-fault-burst "${SQS_FAULT_BURST:-35}")
   [ -n "${SEED:-}" ] && args+=(--seed "$SEED")
 fi
-"$bin/loadtest" "${args[@]}"
+"$tools/loadtest" "${args[@]}"

@@ -19,8 +19,22 @@ locals {
     AWS_ENDPOINT_URL    = var.local_endpoint
     S3_FORCE_PATH_STYLE = "true"
   } : {}
+  # The ARNs the functions' policies name, written out from the names (S3, SQS and CloudWatch
+  # Logs ARNs follow from them), so a plan shows each policy in full before anything exists.
+  partition = data.aws_partition.current.partition
+  arns = {
+    bucket           = "arn:${local.partition}:s3:::${local.bucket_name}"
+    output_bucket    = "arn:${local.partition}:s3:::${var.separate_output_bucket ? "${local.bucket_name}-out" : local.bucket_name}"
+    jobs             = "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${var.name}-jobs"
+    trigger_failures = "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${var.name}-trigger-failures"
+  }
   # What every function shares.
   function_settings = {
+    arn_context = {
+      partition  = local.partition
+      region     = data.aws_region.current.name
+      account_id = local.account_id
+    }
     architecture              = var.architecture
     log_retention_days        = var.log_retention_days
     logs_skip_destroy         = var.cloudwatch_logs_skip_destroy
@@ -70,7 +84,7 @@ locals {
     {
       sid        = "ReadUploads"
       actions    = ["s3:GetObject"]
-      resources  = ["${module.bucket.arn}/${var.input_prefix}*"]
+      resources  = ["${local.arns.bucket}/${var.input_prefix}*"]
       conditions = []
     },
     {
@@ -78,7 +92,7 @@ locals {
       # lists the key to tell a deleted upload (rejected) from a denied read (retried).
       sid       = "ListUploads"
       actions   = ["s3:ListBucket"]
-      resources = [module.bucket.arn]
+      resources = [local.arns.bucket]
       conditions = [{
         test     = "StringLike"
         variable = "s3:prefix"
@@ -89,15 +103,15 @@ locals {
       sid     = "WriteRenditionsAndRejections"
       actions = ["s3:PutObject"]
       resources = [
-        "${local.output_bucket.arn}/${var.output_prefix}*",
-        "${local.output_bucket.arn}/${var.rejected_prefix}*",
+        "${local.arns.output_bucket}/${var.output_prefix}*",
+        "${local.arns.output_bucket}/${var.rejected_prefix}*",
       ]
       conditions = []
     },
     {
       sid        = "ConsumeJobs"
       actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources  = [module.queue.arn]
+      resources  = [local.arns.jobs]
       conditions = []
     },
   ]
@@ -111,6 +125,7 @@ module "processor" {
   timeout_seconds           = var.processor_timeout_seconds
   reserved_concurrency      = var.processor_reserved_concurrency
   statements                = local.processor_statements
+  arn_context               = local.function_settings.arn_context
   architecture              = local.function_settings.architecture
   log_retention_days        = local.function_settings.log_retention_days
   logs_skip_destroy         = local.function_settings.logs_skip_destroy

@@ -131,3 +131,19 @@ output "max_bytes" {
   description = "Uploads larger than this are refused unread (the trigger's and processor's MAX_BYTES)."
   value       = var.max_bytes
 }
+
+output "iam_statements" {
+  description = "Every function's IAM statements (sid, actions, resources), for review and for the CDK parity test."
+  value = merge(
+    { processor = module.processor.statements },
+    local.trigger_mode ? { trigger = module.trigger[0].statements } : {},
+  )
+}
+
+output "environment_names" {
+  description = "Every function's environment variable names, known at plan time (the CDK parity test compares them)."
+  value = merge(
+    { (module.processor.name) = module.processor.environment_names },
+    local.trigger_mode ? { (module.trigger[0].name) = module.trigger[0].environment_names } : {},
+  )
+}

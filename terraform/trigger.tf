@@ -14,7 +14,9 @@ module "trigger_failures" {
 }
 
 module "trigger" {
-  count           = local.trigger_mode ? 1 : 0
+  count = local.trigger_mode ? 1 : 0
+  # The failure queue must exist before Lambda is told to send to it.
+  depends_on      = [module.trigger_failures]
   source          = "./modules/function"
   name            = "${var.name}-trigger"
   zip_path        = var.trigger_zip
@@ -23,13 +25,14 @@ module "trigger" {
   statements = [{
     sid       = "EnqueueJobs"
     actions   = ["sqs:SendMessage"]
-    resources = [module.queue.arn]
+    resources = [local.arns.jobs]
   }]
   async = {
     maximum_event_age_seconds = var.trigger_maximum_event_age_seconds
     maximum_retry_attempts    = var.trigger_maximum_retry_attempts
-    on_failure_queue_arn      = module.trigger_failures[0].arn
+    on_failure_queue_arn      = local.arns.trigger_failures
   }
+  arn_context               = local.function_settings.arn_context
   architecture              = local.function_settings.architecture
   log_retention_days        = local.function_settings.log_retention_days
   logs_skip_destroy         = local.function_settings.logs_skip_destroy

@@ -92,6 +92,10 @@ variable "rejected_retention_days" {
   description = "Days after which rejection records expire."
   type        = number
   default     = 30
+  validation {
+    condition     = var.rejected_retention_days >= 1
+    error_message = "rejected_retention_days must be at least 1."
+  }
 }
 
 variable "renditions" {
@@ -104,12 +108,20 @@ variable "max_pixels" {
   description = "Images with more pixels are rejected from their header."
   type        = number
   default     = 50000000
+  validation {
+    condition     = var.max_pixels >= 1
+    error_message = "max_pixels must be at least 1."
+  }
 }
 
 variable "max_bytes" {
   description = "Uploads larger than this many bytes are rejected without being downloaded."
   type        = number
   default     = 52428800
+  validation {
+    condition     = var.max_bytes >= 1
+    error_message = "max_bytes must be at least 1."
+  }
 }
 
 variable "on_reject" {
@@ -126,12 +138,20 @@ variable "processor_memory_mb" {
   description = "Processor memory; 1769 MB is one full vCPU, 3538 two."
   type        = number
   default     = 1769
+  validation {
+    condition     = var.processor_memory_mb >= 128 && var.processor_memory_mb <= 10240
+    error_message = "processor_memory_mb must be 128 to 10240 (Lambda's limits)."
+  }
 }
 
 variable "processor_timeout_seconds" {
   description = "Processor timeout per batch."
   type        = number
   default     = 60
+  validation {
+    condition     = var.processor_timeout_seconds >= 1 && var.processor_timeout_seconds <= 900
+    error_message = "processor_timeout_seconds must be 1 to 900 (Lambda's limits)."
+  }
 }
 
 variable "processor_reserved_concurrency" {
@@ -203,9 +223,13 @@ variable "max_receive_count" {
 }
 
 variable "log_retention_days" {
-  description = "Days the functions' logs are kept."
+  description = "Days the functions' logs are kept: one of CloudWatch Logs' retention periods (0 keeps them forever)."
   type        = number
   default     = 30
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' periods: 0 (forever), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
 }
 
 variable "alarm_actions" {

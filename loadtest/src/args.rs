@@ -32,7 +32,8 @@ impl Target {
 pub struct Args {
     #[arg(long, value_enum, default_value = "local")]
     pub target: Target,
-    /// `terraform show -json` of the deployment (terraform/, or terraform/examples/local).
+    /// The deployment: `terraform show -json` of terraform/ (or terraform/examples/local), or
+    /// the CDK stack's description (cdk/scripts/describe_stack.py).
     #[arg(long)]
     pub state: PathBuf,
     /// Local: the AWS emulator's endpoint.
@@ -92,7 +93,7 @@ pub struct Args {
     pub sqs_fault_share: f64,
     /// Chaos, trigger mode: seconds in which every SendMessageBatch fails, starting at a random
     /// moment of the uploads (0: no burst). Long enough, Lambda gives events up.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 35.0)]
     pub sqs_fault_burst: f64,
     /// Local: seconds here per Lambda second, for asynchronous retries and event ages (Lambda
     /// waits a minute before its first retry; 1/60 makes that a second).

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::body::Bytes;
 use tokio::task::JoinSet;
 
+use crate::deployment::AsyncConfig;
 use crate::runtime_api::{Completion, RuntimeApi};
-use crate::tfstate::AsyncConfig;
 use crate::throttle::Throttle;
 
 /// Lambda's waits before the first and second retry of a failed asynchronous invocation.

@@ -11,11 +11,11 @@ use contract::RejectionRecord;
 use imaging::{Limits, Rendition, output_sizes, probe};
 
 use crate::async_invoke::AsyncStats;
+use crate::deployment::Deployment;
 use crate::fault_proxy::FaultTally;
 use crate::function_pool::FunctionPool;
 use crate::reconcile::rendition_keys;
 use crate::run::{Expected, Timeline, Upload};
-use crate::tfstate::Deployment;
 
 /// Uploads that can never be rendered, each with the rejection it must get, and good photos
 /// under keys that are awkward to carry through S3 events (spaces, `+`, `%`, unicode).

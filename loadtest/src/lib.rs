@@ -6,6 +6,7 @@ pub mod args;
 pub mod async_invoke;
 pub mod chaos;
 pub mod cost;
+pub mod deployment;
 pub mod event_source_mapping;
 pub mod fault_proxy;
 pub mod function_pool;

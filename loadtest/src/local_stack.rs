@@ -12,12 +12,12 @@ use tokio::task::JoinHandle;
 
 use crate::async_invoke::{AsyncInvoker, AsyncSpec};
 use crate::chaos::{self, ChaosSettings, Injected};
+use crate::deployment::{Deployment, FunctionConfig};
 use crate::event_source_mapping::{MappingSpec, MappingStats, run_mapping};
 use crate::fault_proxy::{FaultCounts, FaultPlan, FaultProxy, Target};
 use crate::function_pool::{FunctionPool, FunctionSpec};
 use crate::procstat;
 use crate::report::{CpuSeconds, Measurements, round1};
-use crate::tfstate::{Deployment, FunctionConfig};
 use crate::throttle::Throttle;
 
 /// How to run the local stack.
@@ -56,6 +56,12 @@ pub struct LocalStack {
     /// Memory, architecture: what the projected cost is based on, in words.
     basis: String,
 }
+
+/// Trigger instances: Lambda runs asynchronous events concurrently, one instance each. A failing
+/// invocation takes about 5 s here (the trigger's three sends, each with the SDK's own retries),
+/// so fewer instances would queue events behind the failing ones and let them miss a burst that
+/// Lambda's concurrency would expose them to.
+const TRIGGER_INSTANCES: usize = 16;
 
 fn spec(config: &FunctionConfig, binary: PathBuf, endpoint: &str) -> FunctionSpec {
     let mut environment: Vec<(String, String)> = config.environment.clone().into_iter().collect();
@@ -125,7 +131,7 @@ impl LocalStack {
                 )?;
                 let pool = FunctionPool::start(
                     &spec(config, binary.clone(), &endpoint),
-                    1,
+                    TRIGGER_INSTANCES,
                     &settings.log_dir,
                 )
                 .await?;

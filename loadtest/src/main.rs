@@ -4,10 +4,10 @@
 use anyhow::{Result, bail};
 use clap::Parser;
 use loadtest::args::{Args, Clients, Target};
+use loadtest::deployment::Deployment;
 use loadtest::memory_sweep::set_memory;
 use loadtest::pass::{PassResult, run_pass};
 use loadtest::report::SweepRow;
-use loadtest::tfstate::Deployment;
 use loadtest::unix_seconds;
 
 #[tokio::main]
@@ -21,8 +21,7 @@ async fn main() -> Result<()> {
             "the memory sweep needs TARGET=aws: locally the memory size changes no CPU share, only the projected price"
         );
     }
-    let show: serde_json::Value = serde_json::from_slice(&std::fs::read(&args.state)?)?;
-    let deployment = Deployment::from_show_json(&show)?;
+    let deployment = Deployment::from_file(&args.state)?;
     let clients = Clients::new(&args).await;
     let run_id = format!(
         "{}-{}",

@@ -8,13 +8,13 @@ use anyhow::{Context, Result, bail};
 
 use crate::args::{Args, Clients, Target, uploads};
 use crate::chaos::{self, ChaosSettings};
+use crate::deployment::Deployment;
 use crate::lambda_report::aws_measurements;
 use crate::local_stack::{EmulatorClients, LocalStack, Settings};
 use crate::progress::show_progress;
 use crate::reconcile::reconcile;
 use crate::report::{PassInfo, Report};
 use crate::run::{Expected, RunContext, Timeline};
-use crate::tfstate::Deployment;
 use crate::unix_seconds;
 use crate::upload::upload_all;
 

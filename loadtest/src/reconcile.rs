@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_sdk_sqs::types::QueueAttributeName;
 use contract::output_key;
 
+use crate::deployment::Deployment;
 use crate::run::{QueueSample, RunContext};
-use crate::tfstate::Deployment;
 
 /// The keys under which an upload's renditions appear.
 pub fn rendition_keys(deployment: &Deployment, key: &str, names: &[String]) -> Vec<String> {

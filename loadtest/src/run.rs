@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
-use crate::tfstate::Deployment;
+use crate::deployment::Deployment;
 
 /// What should become of an upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

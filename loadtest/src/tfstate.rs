@@ -1,52 +1,12 @@
 //! What Terraform created, read from `terraform show -json`, so the local service runs the
 //! functions and mappings as configured there rather than from a second copy.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 
-/// The deployment as the harness needs it.
-#[derive(Debug, Clone)]
-pub struct Deployment {
-    pub bucket: String,
-    pub output_bucket: String,
-    pub input_prefix: String,
-    pub output_prefix: String,
-    pub rejected_prefix: String,
-    pub queue_url: String,
-    pub queue_arn: String,
-    pub dlq_url: String,
-    pub notification_mode: String,
-    /// Trigger mode: where Lambda sends the events the trigger could not handle.
-    pub trigger_failures_url: Option<String>,
-    pub processor: FunctionConfig,
-    pub trigger: Option<FunctionConfig>,
-    pub batch_size: usize,
-    pub batching_window: Duration,
-    pub maximum_concurrency: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct FunctionConfig {
-    pub name: String,
-    pub environment: BTreeMap<String, String>,
-    pub memory_mb: u32,
-    pub timeout: Duration,
-    pub architecture: String,
-    /// Asynchronous invocation settings, for a function S3 invokes.
-    pub asynchronous: Option<AsyncConfig>,
-}
-
-/// What Lambda does with an asynchronous event the function fails or cannot take yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AsyncConfig {
-    pub maximum_event_age: Duration,
-    pub maximum_retry_attempts: u32,
-    /// ARN of the on-failure destination.
-    pub on_failure_arn: Option<String>,
-}
+use crate::deployment::{AsyncConfig, Deployment, FunctionConfig};
 
 fn resources(module: &Value, out: &mut Vec<Value>) {
     if let Some(list) = module.get("resources").and_then(Value::as_array) {
@@ -125,17 +85,9 @@ fn function(values: &Value, all: &[Value]) -> Result<FunctionConfig> {
 }
 
 impl Deployment {
-    /// The processor's renditions as the deployment configured them.
-    pub fn rendition_spec(&self) -> &str {
-        self.processor
-            .environment
-            .get("RENDITIONS")
-            .map_or(contract::defaults::RENDITIONS, String::as_str)
-    }
-
     /// Reads `terraform show -json` of a deployment: `terraform/` itself, or the
     /// `examples/local` wrapper (whose `pipeline` output is the root module's outputs).
-    pub fn from_show_json(show: &Value) -> Result<Self> {
+    pub(crate) fn from_show_json(show: &Value) -> Result<Self> {
         // examples/local wraps the root module's outputs in one `pipeline` output; a real
         // deployment's state (the root module applied directly) has them at the top.
         let top: serde_json::Map<String, Value> = show

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use loadtest::async_invoke::{AsyncInvoker, AsyncSpec, AsyncStats};
+use loadtest::deployment::AsyncConfig;
 use loadtest::runtime_api::RuntimeApi;
-use loadtest::tfstate::AsyncConfig;
 use loadtest::throttle::Throttle;
 
 /// Lambda's minute is 0.6 s here.

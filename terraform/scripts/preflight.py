@@ -1,9 +1,10 @@
-"""Checks a saved plan against the account before `make deploy` applies it: the concurrency the
-plan asks for must exist in the account, or Lambda refuses the reservation, or the event source
-mapping is throttled and every throttled receive counts toward maxReceiveCount (messages drift to
-the dead-letter queue).
+"""Checks what `make deploy` is about to apply against the account: the concurrency it asks for
+must exist in the account, or Lambda refuses the reservation, or the event source mapping is
+throttled and every throttled receive counts toward maxReceiveCount (messages drift to the
+dead-letter queue).
 
-Usage: python preflight.py PLAN_JSON   (PLAN_JSON: `terraform show -json` of the saved plan)
+Usage: python preflight.py PLAN   (PLAN: `terraform show -json` of the saved plan, or the CDK
+stack's synthesized template)
 Exits 1 with what to change when the plan does not fit; needs AWS credentials.
 """
 
@@ -25,13 +26,24 @@ def planned(plan: dict, address: str) -> dict:
     raise SystemExit(f"preflight: {address} is not in the plan")
 
 
-def check(plan: dict, lam) -> list[str]:
-    """The problems of `plan` in the account `lam` (a Lambda client) answers for."""
+def asked(plan: dict) -> tuple[str, int, int]:
+    """The processor's name, reserved concurrency (-1: none) and mapping concurrency."""
+    if "Resources" in plan:  # a CloudFormation template
+        resources = plan["Resources"].values()
+        [mapping] = [r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+        functions = [r["Properties"] for r in resources if r["Type"] == "AWS::Lambda::Function"]
+        [function] = [f for f in functions if f["FunctionName"].endswith("-processor")]
+        reserved = function.get("ReservedConcurrentExecutions", -1)
+        return function["FunctionName"], reserved, mapping["ScalingConfig"]["MaximumConcurrency"]
     function = planned(plan, "module.processor.aws_lambda_function.this")
     mapping = planned(plan, "aws_lambda_event_source_mapping.processor")
-    name = function["function_name"]
     reserved = function.get("reserved_concurrent_executions", -1)
-    maximum = mapping["scaling_config"][0]["maximum_concurrency"]
+    return function["function_name"], reserved, mapping["scaling_config"][0]["maximum_concurrency"]
+
+
+def check(plan: dict, lam) -> list[str]:
+    """The problems of `plan` in the account `lam` (a Lambda client) answers for."""
+    name, reserved, maximum = asked(plan)
 
     limits = lam.get_account_settings()["AccountLimit"]
     limit = limits["ConcurrentExecutions"]
@@ -62,8 +74,9 @@ def check(plan: dict, lam) -> list[str]:
 
 def main() -> None:
     plan = json.load(open(sys.argv[1]))
-    # The stack's region, which may differ from the shell's default one.
-    region = plan["variables"]["region"]["value"]
+    # The stack's region, which may differ from the shell's default one (a template names it in
+    # its functions' ARNs only after deployment: the environment's region deploys it).
+    region = plan["variables"]["region"]["value"] if "variables" in plan else None
     problems = check(plan, boto3.client("lambda", region_name=region))
     for problem in problems:
         print(f"preflight: {problem}", file=sys.stderr)

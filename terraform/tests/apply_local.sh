@@ -36,17 +36,31 @@ redrive=$(aws sqs get-queue-attributes --queue-url "$queue_url" --attribute-name
 grep -q '"maxReceiveCount": *"\?5' <<<"$redrive" || fail "unexpected redrive policy: $redrive"
 notification=$(aws s3api get-bucket-notification-configuration --bucket "$bucket" --output json)
 case $mode in
-  direct) grep -q '"QueueArn"' <<<"$notification" || fail "no S3 -> SQS notification: $notification" ;;
+  direct)
+    grep -q '"QueueArn"' <<<"$notification" || fail "no S3 -> SQS notification: $notification"
+    expected_alarms=4
+    ;;
   trigger)
     grep -q '"LambdaFunctionArn"' <<<"$notification" || fail "no S3 -> Lambda notification: $notification"
-    aws lambda get-function --function-name "$(get trigger_function_name)" >/dev/null || fail "no trigger function"
+    trigger=$(get trigger_function_name)
+    aws lambda get-function --function-name "$trigger" >/dev/null || fail "no trigger function"
+    on_failure=$(aws lambda get-function-event-invoke-config --function-name "$trigger" \
+      --query 'DestinationConfig.OnFailure.Destination' --output text)
+    [ "$on_failure" = "$(get trigger_failures_arn)" ] || fail "the trigger's on-failure destination is $on_failure"
+    aws sqs get-queue-attributes --queue-url "$(get trigger_failures_url)" --attribute-names All >/dev/null ||
+      fail "no trigger failure queue"
+    expected_alarms=8
     ;;
 esac
 aws lambda get-function --function-name "$(get processor_function_name)" --query 'Configuration.Architectures[0]' --output text |
   grep -q arm64 || fail "the processor is not arm64"
-alarms=$(aws cloudwatch describe-alarms --alarm-name-prefix "tftest-$mode-jobs" --query 'length(MetricAlarms)' --output text)
-[ "$alarms" = 2 ] || fail "expected the DLQ-depth and backlog-age alarms, found $alarms"
-echo "apply_local ($mode): applied and checked bucket, queue, DLQ redrive, notification, alarms and functions"
+alarms=$(aws cloudwatch describe-alarms --alarm-name-prefix "tftest-$mode-" --query 'length(MetricAlarms)' --output text)
+[ "$alarms" = "$expected_alarms" ] || fail "expected $expected_alarms alarms (queue, DLQ, functions, failure queue), found $alarms"
+aws cloudwatch get-dashboard --dashboard-name "tftest-$mode" --query DashboardBody --output text | grep -q '"Images"' ||
+  fail "the dashboard is missing or does not show the Images metric"
+role=$(aws lambda get-function --function-name "$(get processor_function_name)" --query 'Configuration.Role' --output text)
+grep -q -- "-us-east-1$" <<<"$role" || fail "the processor's role name does not carry the region: $role"
+echo "apply_local ($mode): applied and checked bucket, queue, DLQ redrive, notification, $alarms alarms, dashboard, functions and roles"
 
 tf destroy -input=false -auto-approve -no-color -state="$work/terraform.tfstate" "${vars[@]}" >"$work/destroy.log" || {
   tail -40 "$work/destroy.log"

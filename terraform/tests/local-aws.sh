@@ -11,6 +11,11 @@ start_local_aws() {
   emulator_pid=""
   trap stop_local_aws EXIT
   trap 'exit 130' INT TERM
+  # Another emulator on the port would answer in this one's place.
+  if curl -fs "$endpoint/moto-api/" >/dev/null 2>&1; then
+    echo "port $1 is already serving an emulator (left by an earlier run?); stop it or set MOTO_PORT" >&2
+    return 1
+  fi
   if [ -n "${MOTO_SERVER:-}" ]; then
     "$MOTO_SERVER" -H 127.0.0.1 -p "$1" >"$work/moto.log" 2>&1 &
   else

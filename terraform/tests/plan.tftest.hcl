@@ -74,16 +74,6 @@ override_resource {
   values          = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
 }
 
-override_data {
-  target = module.processor.data.aws_region.current
-  values = { name = "eu-west-1" }
-}
-
-override_data {
-  target = module.trigger[0].data.aws_region.current
-  values = { name = "eu-west-1" }
-}
-
 run "defaults_follow_aws_guidance_and_fit_a_new_account" {
   command = plan
 
@@ -185,7 +175,7 @@ run "role_names_differ_in_a_second_region" {
     region = "us-east-1"
   }
   override_data {
-    target = module.processor.data.aws_region.current
+    target = data.aws_region.current
     values = { name = "us-east-1" }
   }
 

@@ -46,7 +46,25 @@ def verdict(maximum: int, reserved: int, limit: int, unreserved: int, held: int 
         return preflight.check(plan(maximum, reserved), lam)
 
 
+def template(maximum: int, reserved: int | None) -> dict:
+    function = {"FunctionName": "p-processor"}
+    if reserved is not None:
+        function["ReservedConcurrentExecutions"] = reserved
+    return {
+        "Resources": {
+            "F": {"Type": "AWS::Lambda::Function", "Properties": function},
+            "T": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "p-trigger"}},
+            "M": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {"ScalingConfig": {"MaximumConcurrency": maximum}}},
+        }
+    }
+
+
 class Preflight(unittest.TestCase):
+    def test_a_cdk_template_asks_what_the_plan_asks(self):
+        self.assertEqual(preflight.asked(template(5, None)), ("p-processor", -1, 5))
+        self.assertEqual(preflight.asked(template(20, 50)), ("p-processor", 50, 20))
+        self.assertEqual(preflight.asked(plan(20, 50)), ("p", 50, 20))
+
     def test_the_defaults_fit_a_new_account(self):
         self.assertEqual(verdict(maximum=5, reserved=-1, limit=10, unreserved=10), [])
 

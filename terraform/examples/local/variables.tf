@@ -26,32 +26,26 @@ variable "trigger_zip" {
   type        = string
 }
 
-variable "renditions" {
-  description = "Renditions to make."
-  type        = string
-  default     = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80"
-}
-
-variable "processor_memory_mb" {
-  description = "Processor memory (the local run projects costs from it)."
-  type        = number
-  default     = 1769
-}
-
 variable "processor_timeout_seconds" {
   description = "Processor timeout per batch."
   type        = number
   default     = 60
 }
 
-variable "batch_size" {
-  description = "SQS messages per invocation."
-  type        = number
-  default     = 10
-}
-
 variable "maximum_concurrency" {
   description = "Most processor invocations at once."
   type        = number
   default     = 2
+}
+
+variable "force_destroy" {
+  description = "Let destroy delete buckets that still hold objects (the destroy test turns it off, as on AWS)."
+  type        = bool
+  default     = true
+}
+
+variable "config_file" {
+  description = "The settings file both deployers read; null is the repository's config/pipeline.json."
+  type        = string
+  default     = null
 }

@@ -1,8 +1,6 @@
 # A provided.al2023 Lambda function with its role, least-privilege policy, log group, alarms and,
 # for functions invoked asynchronously, its retry settings and on-failure destination.
 
-data "aws_region" "current" {}
-
 data "aws_iam_policy_document" "assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -16,7 +14,7 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "this" {
   # Role names are global to the account while everything else here is regional: the region in
   # the name lets the same stack be applied in a second region.
-  name                 = "${var.name}-${data.aws_region.current.name}"
+  name                 = "${var.name}-${var.arn_context.region}"
   path                 = var.role_path
   permissions_boundary = var.role_permissions_boundary
   assume_role_policy   = data.aws_iam_policy_document.assume.json
@@ -35,9 +33,10 @@ resource "aws_cloudwatch_log_group" "this" {
 locals {
   # Kept as data (not only as a rendered document) so tests can check them at plan time.
   statements = concat(var.statements, [{
-    sid        = "WriteOwnLogs"
-    actions    = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources  = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+    sid     = "WriteOwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # Written out from the name, so a plan shows it.
+    resources  = ["arn:${var.arn_context.partition}:logs:${var.arn_context.region}:${var.arn_context.account_id}:log-group:/aws/lambda/${var.name}:log-stream:*"]
     conditions = []
     }], var.kms_key_arn == null ? [] : [{
     # Queues, buckets and logs encrypted with the same key are read and written through it.

@@ -73,3 +73,8 @@ output "alarm_actions" {
   description = "What each of the function's alarms notifies, by alarm."
   value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.alarm_actions }
 }
+
+output "environment_names" {
+  description = "The names of the function's environment variables (known at plan time, unlike some values)."
+  value       = sort(keys(var.environment))
+}

@@ -3,6 +3,15 @@ variable "name" {
   type        = string
 }
 
+variable "arn_context" {
+  description = "Where the function lives (partition, region, account id): its role's name carries the region, and its policy names its log group's ARN."
+  type = object({
+    partition  = string
+    region     = string
+    account_id = string
+  })
+}
+
 variable "zip_path" {
   description = "Path of the zip holding the `bootstrap` executable (built by `make build`)."
   type        = string

@@ -1,0 +1,385 @@
+/**
+ * The settings both deployers read: config/pipeline.json, keyed by the Terraform variable
+ * names. Defaults equal the Terraform variables' defaults, and the guardrails refuse what the
+ * Terraform validations refuse, in the same words (the parity test compares both).
+ */
+import * as fs from "node:fs";
+
+/** Every setting the CDK stack takes, as config/pipeline.json names it. */
+export interface PipelineConfig {
+  name: string;
+  region: string;
+  notification_mode: "direct" | "trigger";
+  architecture: "arm64" | "x86_64";
+  bucket_name: string | null;
+  separate_output_bucket: boolean;
+  renditions: string;
+  input_prefix: string;
+  output_prefix: string;
+  rejected_prefix: string;
+  rejected_retention_days: number;
+  max_pixels: number;
+  max_bytes: number;
+  on_reject: "record" | "dlq";
+  processor_memory_mb: number;
+  processor_timeout_seconds: number;
+  processor_reserved_concurrency: number;
+  batch_size: number;
+  batching_window_seconds: number;
+  maximum_concurrency: number;
+  queue_visibility_timeout_seconds: number | null;
+  max_receive_count: number;
+  log_retention_days: number;
+  trigger_maximum_event_age_seconds: number;
+  trigger_maximum_retry_attempts: number;
+  metrics_namespace: string;
+  alarm_actions: string[];
+  create_alarm_topic: boolean;
+  alarm_topic_arn: string | null;
+  alarm_emails: string[];
+  create_dashboard: boolean;
+  kms_key_arn: string | null;
+  cloudwatch_logs_skip_destroy: boolean;
+  role_path: string;
+  role_permissions_boundary: string | null;
+  tags: Record<string, string>;
+  processor_zip: string;
+  trigger_zip: string;
+  /** A local AWS emulator (make loadtest DEPLOYER=cdk); null deploys to AWS. */
+  local_endpoint: string | null;
+}
+
+/** The Terraform variables' defaults. */
+export const DEFAULTS: PipelineConfig = {
+  name: "image-pipeline",
+  region: "eu-west-1",
+  notification_mode: "direct",
+  architecture: "arm64",
+  bucket_name: null,
+  separate_output_bucket: false,
+  renditions: "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80",
+  input_prefix: "uploads/",
+  output_prefix: "processed/",
+  rejected_prefix: "rejected/",
+  rejected_retention_days: 30,
+  max_pixels: 50000000,
+  max_bytes: 52428800,
+  on_reject: "record",
+  processor_memory_mb: 1769,
+  processor_timeout_seconds: 60,
+  processor_reserved_concurrency: -1,
+  batch_size: 10,
+  batching_window_seconds: 1,
+  maximum_concurrency: 5,
+  queue_visibility_timeout_seconds: null,
+  max_receive_count: 5,
+  log_retention_days: 30,
+  trigger_maximum_event_age_seconds: 21600,
+  trigger_maximum_retry_attempts: 2,
+  metrics_namespace: "ImagePipeline",
+  alarm_actions: [],
+  create_alarm_topic: false,
+  alarm_topic_arn: null,
+  alarm_emails: [],
+  create_dashboard: true,
+  kms_key_arn: null,
+  cloudwatch_logs_skip_destroy: false,
+  role_path: "/",
+  role_permissions_boundary: null,
+  tags: {},
+  processor_zip: "../target/lambda/processor/bootstrap.zip",
+  trigger_zip: "../target/lambda/trigger/bootstrap.zip",
+  local_endpoint: null,
+};
+
+/** CloudWatch Logs' retention periods, in days (0: forever). */
+export const LOG_RETENTION_DAYS = [
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+];
+
+/** A configuration that cannot be deployed; `problems` says what to change, one per setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`config/pipeline.json cannot be deployed:\n- ${problems.join("\n- ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The queue's visibility timeout: set, or 6x the function timeout plus the window (AWS's guidance). */
+export function visibilityTimeout(config: PipelineConfig): number {
+  return (
+    config.queue_visibility_timeout_seconds ??
+    6 * config.processor_timeout_seconds + config.batching_window_seconds
+  );
+}
+
+const between = (value: number, low: number, high: number) => value >= low && value <= high;
+
+/**
+ * The guardrails: each entry refuses what the Terraform variable of the same name refuses,
+ * with its error message; the fourth element names the other settings it reads.
+ */
+type Guardrail = [
+  keyof PipelineConfig,
+  (c: PipelineConfig) => boolean,
+  string,
+  (keyof PipelineConfig)[]?,
+];
+
+const GUARDRAILS: Guardrail[] = [
+  [
+    "name",
+    (c) => /^[a-z][a-z0-9-]{2,30}$/.test(c.name),
+    "name must be 3-31 lower-case letters, digits or hyphens, starting with a letter.",
+  ],
+  [
+    "notification_mode",
+    (c) => ["direct", "trigger"].includes(c.notification_mode),
+    'notification_mode must be "direct" or "trigger".',
+  ],
+  [
+    "architecture",
+    (c) => ["arm64", "x86_64"].includes(c.architecture),
+    'architecture must be "arm64" or "x86_64".',
+  ],
+  [
+    "input_prefix",
+    (c) => c.input_prefix.length > 1 && c.input_prefix.endsWith("/"),
+    'input_prefix must be a folder-like prefix ending in "/", such as "uploads/".',
+  ],
+  [
+    "output_prefix",
+    (c) =>
+      c.output_prefix.endsWith("/") &&
+      !c.output_prefix.startsWith(c.input_prefix) &&
+      !c.input_prefix.startsWith(c.output_prefix),
+    'output_prefix must end in "/" and be disjoint from input_prefix (neither may start with the other), or outputs would trigger processing again.',
+    ["input_prefix"],
+  ],
+  [
+    "rejected_prefix",
+    (c) =>
+      c.rejected_prefix.endsWith("/") &&
+      !c.rejected_prefix.startsWith(c.input_prefix) &&
+      !c.input_prefix.startsWith(c.rejected_prefix) &&
+      !c.rejected_prefix.startsWith(c.output_prefix) &&
+      !c.output_prefix.startsWith(c.rejected_prefix),
+    'rejected_prefix must end in "/" and be disjoint from input_prefix and output_prefix.',
+    ["input_prefix", "output_prefix"],
+  ],
+  [
+    "rejected_retention_days",
+    (c) => c.rejected_retention_days >= 1,
+    "rejected_retention_days must be at least 1.",
+  ],
+  ["max_pixels", (c) => c.max_pixels >= 1, "max_pixels must be at least 1."],
+  ["max_bytes", (c) => c.max_bytes >= 1, "max_bytes must be at least 1."],
+  [
+    "on_reject",
+    (c) => ["record", "dlq"].includes(c.on_reject),
+    'on_reject must be "record" or "dlq".',
+  ],
+  [
+    "processor_memory_mb",
+    (c) => between(c.processor_memory_mb, 128, 10240),
+    "processor_memory_mb must be 128 to 10240 (Lambda's limits).",
+  ],
+  [
+    "processor_timeout_seconds",
+    (c) => between(c.processor_timeout_seconds, 1, 900),
+    "processor_timeout_seconds must be 1 to 900 (Lambda's limits).",
+  ],
+  [
+    "processor_reserved_concurrency",
+    (c) => c.processor_reserved_concurrency === -1 || c.processor_reserved_concurrency >= 0,
+    "processor_reserved_concurrency must be -1 (no reservation) or a count of executions.",
+  ],
+  [
+    "batch_size",
+    (c) => between(c.batch_size, 1, 100),
+    "batch_size must be 1 to 100 (more than 10 also needs a batching window).",
+  ],
+  [
+    "batching_window_seconds",
+    (c) => between(c.batching_window_seconds, 0, 300),
+    "batching_window_seconds must be 0 to 300.",
+  ],
+  [
+    "batching_window_seconds",
+    (c) => c.batch_size <= 10 || c.batching_window_seconds >= 1,
+    "batch_size over 10 needs batching_window_seconds of at least 1.",
+    ["batch_size"],
+  ],
+  [
+    "maximum_concurrency",
+    (c) => between(c.maximum_concurrency, 2, 1000),
+    "maximum_concurrency must be 2 to 1000 (the event source mapping's limits).",
+  ],
+  [
+    "maximum_concurrency",
+    (c) =>
+      c.processor_reserved_concurrency === -1 ||
+      c.maximum_concurrency <= c.processor_reserved_concurrency,
+    "maximum_concurrency must not exceed processor_reserved_concurrency, or the mapping gets throttled and every throttled receive counts toward max_receive_count, so messages drift to the DLQ: lower maximum_concurrency or raise the reservation.",
+    ["processor_reserved_concurrency"],
+  ],
+  [
+    "queue_visibility_timeout_seconds",
+    (c) =>
+      c.queue_visibility_timeout_seconds === null ||
+      c.queue_visibility_timeout_seconds >=
+        6 * c.processor_timeout_seconds + c.batching_window_seconds,
+    "queue_visibility_timeout_seconds must be at least 6 x processor_timeout_seconds + batching_window_seconds, or messages reappear while still being processed: raise it or leave it null.",
+    ["processor_timeout_seconds", "batching_window_seconds"],
+  ],
+  [
+    "max_receive_count",
+    (c) => c.max_receive_count >= 5,
+    "max_receive_count must be at least 5, so throttling alone does not send messages to the DLQ.",
+  ],
+  [
+    "log_retention_days",
+    (c) => LOG_RETENTION_DAYS.includes(c.log_retention_days),
+    "log_retention_days must be one of CloudWatch Logs' periods: 0 (forever), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653.",
+  ],
+  [
+    "trigger_maximum_event_age_seconds",
+    (c) => between(c.trigger_maximum_event_age_seconds, 60, 21600),
+    "trigger_maximum_event_age_seconds must be 60 to 21600 (Lambda's limits).",
+  ],
+  [
+    "trigger_maximum_retry_attempts",
+    (c) => between(c.trigger_maximum_retry_attempts, 0, 2),
+    "trigger_maximum_retry_attempts must be 0 to 2 (Lambda's limits).",
+  ],
+  [
+    "metrics_namespace",
+    (c) =>
+      /^[0-9A-Za-z.\-_/#: ]{1,255}$/.test(c.metrics_namespace) &&
+      !c.metrics_namespace.startsWith("AWS/"),
+    "metrics_namespace must be 1-255 letters, digits and . - _ / # : or space, outside AWS/ (CloudWatch's rules).",
+  ],
+  [
+    "alarm_emails",
+    (c) => c.alarm_emails.length === 0 || c.create_alarm_topic,
+    "alarm_emails subscribe to the topic this stack creates: set create_alarm_topic = true, or subscribe them to your own alarm_topic_arn.",
+    ["create_alarm_topic"],
+  ],
+  [
+    "role_path",
+    (c) => c.role_path.startsWith("/") && c.role_path.endsWith("/"),
+    'role_path must start and end with "/", such as "/" or "/pipelines/".',
+  ],
+];
+
+/**
+ * The problems of a configuration, in Terraform's words; empty when it can be deployed. As in
+ * Terraform, a check that reads another setting is skipped while that setting is refused.
+ */
+export function problems(config: PipelineConfig): string[] {
+  const failing = GUARDRAILS.filter(([, holds]) => !holds(config));
+  const refused = new Set(failing.map(([setting]) => setting));
+  return failing
+    .filter(([setting, , , reads = []]) => !reads.some((r) => r !== setting && refused.has(r)))
+    .map(([, , message]) => message);
+}
+
+/** What each setting holds; `?` allows null. */
+const TYPES: Record<keyof PipelineConfig, string> = {
+  name: "string",
+  region: "string",
+  notification_mode: "string",
+  architecture: "string",
+  bucket_name: "string?",
+  separate_output_bucket: "boolean",
+  renditions: "string",
+  input_prefix: "string",
+  output_prefix: "string",
+  rejected_prefix: "string",
+  rejected_retention_days: "number",
+  max_pixels: "number",
+  max_bytes: "number",
+  on_reject: "string",
+  processor_memory_mb: "number",
+  processor_timeout_seconds: "number",
+  processor_reserved_concurrency: "number",
+  batch_size: "number",
+  batching_window_seconds: "number",
+  maximum_concurrency: "number",
+  queue_visibility_timeout_seconds: "number?",
+  max_receive_count: "number",
+  log_retention_days: "number",
+  trigger_maximum_event_age_seconds: "number",
+  trigger_maximum_retry_attempts: "number",
+  metrics_namespace: "string",
+  alarm_actions: "array",
+  create_alarm_topic: "boolean",
+  alarm_topic_arn: "string?",
+  alarm_emails: "array",
+  create_dashboard: "boolean",
+  kms_key_arn: "string?",
+  cloudwatch_logs_skip_destroy: "boolean",
+  role_path: "string",
+  role_permissions_boundary: "string?",
+  tags: "object",
+  processor_zip: "string",
+  trigger_zip: "string",
+  local_endpoint: "string?",
+};
+
+/** Settings of the Terraform stack alone (GitHub deploy roles, its state, its apply pause). */
+export const TERRAFORM_ONLY = [
+  "github_repository",
+  "github_branch",
+  "github_oidc_provider_arn",
+  "terraform_state_bucket",
+  "notification_propagation_seconds",
+  "force_destroy",
+];
+
+/** Unknown settings and values of the wrong type, checked before the guardrails. */
+function typeProblems(raw: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (TERRAFORM_ONLY.includes(key)) {
+      continue;
+    }
+    const expected = TYPES[key as keyof PipelineConfig];
+    if (expected === undefined) {
+      found.push(`${key} is not a setting of the stack (README, "Settings")`);
+      continue;
+    }
+    const actual = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    const kind = expected.replace("?", "");
+    if (actual !== kind && !(actual === "null" && expected.endsWith("?"))) {
+      found.push(
+        `${key} must be ${expected.endsWith("?") ? `null or a ${kind}` : `a ${kind}`}, not ${actual}`,
+      );
+    }
+  }
+  return found;
+}
+
+/** Reads a settings file (and overrides) into a deployable configuration, or throws ConfigError. */
+export function loadConfig(path: string, overrides: Record<string, unknown> = {}): PipelineConfig {
+  const raw = JSON.parse(fs.readFileSync(path, "utf8")) as Record<string, unknown>;
+  return parseConfig({ ...raw, ...overrides });
+}
+
+/** Settings (any subset) over the defaults, type-checked and guarded; throws ConfigError. */
+export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
+  const wrongTypes = typeProblems(raw);
+  if (wrongTypes.length > 0) {
+    throw new ConfigError(wrongTypes);
+  }
+  const known = Object.fromEntries(
+    Object.entries(raw).filter(([k]) => !TERRAFORM_ONLY.includes(k)),
+  );
+  const config = { ...DEFAULTS, ...known };
+  const found = problems(config);
+  if (found.length > 0) {
+    throw new ConfigError(found);
+  }
+  return config;
+}
