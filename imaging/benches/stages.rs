@@ -1,15 +1,16 @@
 //! Criterion benches per stage (decode, resize, encode, whole render) on photos from `CORPUS`
 //! (a folder of JPEGs) or, without it, on a generated 12 MP photo-like JPEG.
 //!
-//! The decode and encode groups also time the alternatives the pipeline chose between, so the
-//! choice can be re-checked when the libraries change.
+//! The decode and encode groups also time the alternatives the pipeline chose between (zune-jpeg
+//! against libjpeg-turbo, optimised Huffman tables or not), so the choice can be re-checked
+//! when the libraries change.
 
 use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use imaging::{
-    DecodeSettings, Pixels, Plan, RenderOptions, Rendition, Resampler, decode,
-    jpeg_scale_denominator, parse_renditions, plan, probe, render,
+    Pixels, Plan, RenderOptions, Rendition, Resampler, decode, jpeg_scale_denominator,
+    parse_renditions, plan, probe, render,
 };
 
 /// The job of the project's comparison: renditions fitting 1600, 800 and 200 px at q80.
@@ -57,12 +58,7 @@ fn plans_for(bytes: &[u8], job: &[Rendition]) -> (imaging::Header, Vec<Plan>) {
     (header, plans)
 }
 
-fn settings() -> DecodeSettings {
-    DecodeSettings {
-        simd: true,
-        background: [255; 3],
-    }
-}
+const WHITE: [u8; 3] = [255; 3];
 
 fn bench_decode(c: &mut Criterion) {
     let job = parse_renditions(JOB).unwrap();
@@ -77,7 +73,7 @@ fn bench_decode(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new(format!("pipeline_1_{denominator}"), &name),
             &bytes,
-            |b, bytes| b.iter(|| decode(bytes, &header, denominator, settings()).unwrap()),
+            |b, bytes| b.iter(|| decode(bytes, &header, denominator, WHITE).unwrap()),
         );
         group.bench_with_input(BenchmarkId::new("zune_full", &name), &bytes, |b, bytes| {
             b.iter(|| zune_full(bytes))
@@ -112,7 +108,7 @@ fn bench_resize(c: &mut Criterion) {
     group.sample_size(10);
     for (name, bytes) in photos() {
         let (header, plans) = plans_for(&bytes, &job);
-        let source = decode(&bytes, &header, 1, settings()).unwrap();
+        let source = decode(&bytes, &header, 1, WHITE).unwrap().pixels;
         group.bench_with_input(
             BenchmarkId::new("direct_lanczos3_x3", &name),
             &source,
@@ -131,7 +127,7 @@ fn bench_resize(c: &mut Criterion) {
 fn resized_job(bytes: &[u8]) -> Vec<Pixels> {
     let job = parse_renditions(JOB).unwrap();
     let (header, plans) = plans_for(bytes, &job);
-    let source = decode(bytes, &header, 1, settings()).unwrap();
+    let source = decode(bytes, &header, 1, WHITE).unwrap().pixels;
     let mut resampler = Resampler::new(Default::default());
     plans
         .iter()
@@ -162,9 +158,7 @@ fn bench_encode(c: &mut Criterion) {
                         renditions
                             .iter()
                             .map(|p| match optimize {
-                                None => imaging::encode(p, 80, None, Default::default())
-                                    .unwrap()
-                                    .len(),
+                                None => imaging::encode(p, 80, Default::default()).unwrap().len(),
                                 Some(optimize) => encode_with(p, optimize, progressive),
                             })
                             .sum::<usize>()

@@ -1,5 +1,6 @@
 //! JPEG encoding with jpeg-encoder: 4:2:0 chroma box-averaged by our SIMD kernels below quality
-//! 90 and full chroma from there, the standard Huffman tables, ICC kept.
+//! 90 and full chroma from there, the standard Huffman tables, no metadata: renditions are sRGB
+//! (see `colour`), which is what a JPEG without a profile means to a browser.
 
 use fast_image_resize::CpuExtensions;
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
@@ -11,15 +12,9 @@ use crate::ycbcr::{Kernel, Subsampled420};
 /// From this quality up chroma keeps full resolution (jpeg-encoder's own default rule).
 const FULL_CHROMA_QUALITY: u8 = 90;
 
-/// Encodes `pixels` as a baseline JPEG; `icc` is embedded so colour-managed viewers show the
-/// colours of the source. Nothing else from the source's metadata is written. `cpu` picks the
-/// colour conversion's SIMD kernel; the output is the same for every kernel.
-pub fn encode(
-    pixels: &Pixels,
-    quality: u8,
-    icc: Option<&[u8]>,
-    cpu: CpuExtensions,
-) -> Result<Vec<u8>, ImageError> {
+/// Encodes sRGB (or grey) `pixels` as a baseline JPEG. `cpu` picks the colour conversion's
+/// SIMD kernel; the output is the same for every kernel.
+pub fn encode(pixels: &Pixels, quality: u8, cpu: CpuExtensions) -> Result<Vec<u8>, ImageError> {
     let fail = |e: jpeg_encoder::EncodingError| ImageError::internal("encoding", e);
     let (width, height) = (side(pixels.width)?, side(pixels.height)?);
     let mut out = Vec::with_capacity(pixels.data.len() / 8);
@@ -29,9 +24,6 @@ pub fn encode(
     // where the standard tables stream one row of blocks at a time (`make bench-stages`, group
     // `encode`). libvips and Pillow do not optimise by default either.
     encoder.set_optimized_huffman_tables(false);
-    if let Some(profile) = icc {
-        encoder.add_icc_profile(profile).map_err(fail)?;
-    }
     let data = &pixels.data;
     match pixels.layout {
         Layout::Gray => encoder.encode(data, width, height, ColorType::Luma),

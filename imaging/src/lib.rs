@@ -6,6 +6,7 @@
 //! rendition from the smallest buffer already made that still has twice its detail, turns it
 //! upright and encodes it.
 
+mod colour;
 mod decode;
 mod encode;
 mod error;
@@ -20,7 +21,7 @@ pub mod sample;
 mod spec;
 mod ycbcr;
 
-pub use decode::{DecodeSettings, decode};
+pub use decode::{Decoded, decode};
 pub use encode::encode;
 pub use error::{ErrorKind, ImageError, panic_message};
 pub use fast_image_resize::CpuExtensions;
@@ -28,7 +29,7 @@ pub use format::Format;
 pub use geometry::{Plan, Rect, jpeg_scale_denominator, plan};
 pub use orient::Orientation;
 pub use pixels::{Layout, Pixels};
-pub use probe::{Header, Limits, probe};
+pub use probe::{Header, JpegCoding, Kind, Limits, probe};
 pub use render::{Output, RenderOptions, Rendered, Timings, output_sizes, render};
 pub use resize::{Resampler, supported_cpu_extensions};
 pub use spec::{

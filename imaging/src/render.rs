@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use fast_image_resize::CpuExtensions;
 
-use crate::decode::{DecodeSettings, decode};
+use crate::decode::{Decoded, decode};
 use crate::encode::encode;
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
 use crate::orient::upright;
 use crate::pixels::Pixels;
-use crate::probe::{Header, Limits, probe};
+use crate::probe::{Header, JpegCoding, Kind, Limits, probe};
 use crate::resize::Resampler;
 use crate::spec::Rendition;
 
@@ -22,7 +22,8 @@ pub struct RenderOptions {
     pub limits: Limits,
     /// The colour transparent PNG pixels are flattened onto.
     pub background: [u8; 3],
-    /// The SIMD level for decode and resize; the default is the best this CPU has.
+    /// The SIMD level for resizing and the encoder's colour conversion; the default is the
+    /// best this CPU has. libjpeg-turbo picks its own.
     pub cpu: CpuExtensions,
     /// Decode JPEGs at 1/2, 1/4 or 1/8 size in the DCT domain when every rendition still gets
     /// a source pixel per output pixel. Off always decodes at full size.
@@ -69,6 +70,9 @@ pub struct Rendered {
     pub decode_scale: u32,
     /// In the order the renditions were given.
     pub outputs: Vec<Output>,
+    /// What was read past to render this file (libjpeg's and libpng's warnings about damage
+    /// they could decode through, a profile that was dropped), in words. Empty for a clean file.
+    pub warnings: Vec<String>,
     pub timings: Timings,
 }
 
@@ -146,17 +150,17 @@ pub fn render(
             }
         })
         .collect();
-    let decode_scale = match header.format {
-        Format::Jpeg if options.shrink_on_load && header.components != 4 => {
+    let decode_scale = match header.kind {
+        Kind::Jpeg { coding, .. } if options.shrink_on_load && coding != JpegCoding::Lossless => {
             jpeg_scale_denominator(&plans)
         }
         _ => 1,
     };
-    let settings = DecodeSettings {
-        simd: options.cpu != CpuExtensions::None,
-        background: options.background,
-    };
-    let source = decode(bytes, &header, decode_scale, settings)?;
+    let Decoded {
+        pixels: source,
+        warnings: decode_warnings,
+        colour,
+    } = decode(bytes, &header, decode_scale, options.background)?;
     let mut timings = Timings {
         decode: started.elapsed(),
         ..Timings::default()
@@ -197,16 +201,11 @@ pub fn render(
             Some(pixels) => pixels,
             None => &frames[frames.len() - 1].pixels,
         };
-        let upright = orientation.apply(resized);
+        let upright = colour.apply(orientation.apply(resized))?;
         timings.resize += step.elapsed();
 
         let step = Instant::now();
-        let jpeg = encode(
-            &upright,
-            renditions[i].quality,
-            header.icc.as_deref(),
-            options.cpu,
-        )?;
+        let jpeg = encode(&upright, renditions[i].quality, options.cpu)?;
         timings.encode += step.elapsed();
         outputs[i] = Some(Output {
             name: renditions[i].name.clone(),
@@ -215,12 +214,16 @@ pub fn render(
             jpeg,
         });
     }
+    let format = header.format();
+    let mut warnings = header.warnings;
+    warnings.extend(decode_warnings);
     Ok(Rendered {
-        format: header.format,
+        format,
         width,
         height,
         decode_scale,
         outputs: outputs.into_iter().flatten().collect(),
+        warnings,
         timings,
     })
 }

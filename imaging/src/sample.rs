@@ -46,7 +46,6 @@ pub fn photo_jpeg(width: u32, height: u32, seed: u32, quality: u8) -> Result<Vec
     encode(
         &photo(width, height, seed),
         quality,
-        None,
         CpuExtensions::default(),
     )
 }

@@ -22,6 +22,34 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
+/// Where the shared corpus of odd files from other libraries' test suites is, when this
+/// checkout sits beside it (it is not part of the repository; see the README's tests section).
+pub fn oddities_dir() -> Option<PathBuf> {
+    let dir = path("../../shared/corpus/oddities");
+    dir.is_dir().then_some(dir)
+}
+
+/// Every file the verdict tests run: the committed fixtures (`fixtures/`, `fixtures/wild/`)
+/// and, when present, the shared oddities. Sorted, so failures read the same every run.
+pub fn verdict_inputs() -> Vec<PathBuf> {
+    let mut dirs = vec![fixture_path(""), fixture_path("wild")];
+    dirs.extend(oddities_dir());
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .filter(|path| {
+            path.is_file()
+                && !matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("json" | "md" | "tsv")
+                )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The text of `events/<name>`.
 pub fn event(name: &str) -> String {
     std::fs::read_to_string(path("events").join(name))

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use imaging::{Limits, RenderOptions, Rendition, parse_hex_colour, parse_renditions, render};
+use imaging::{
+    ImageError, Limits, RenderOptions, Rendition, parse_hex_colour, parse_renditions, render,
+};
 use serde_json::json;
 
 #[global_allocator]
@@ -73,9 +75,16 @@ fn render_file(
     out: &Path,
 ) -> Result<serde_json::Value, (&'static str, String)> {
     let io_error = |e: std::io::Error| ("io", e.to_string());
+    let refused = |e: ImageError| (e.kind().as_str(), e.to_string());
+    // A file over the limit is refused from its size, before a byte of it is read.
+    let size = std::fs::metadata(file).map_err(io_error)?.len();
+    let limit = options.limits.max_bytes;
+    if size > limit as u64 {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        return Err(refused(ImageError::TooManyBytes { size, limit }));
+    }
     let bytes = std::fs::read(file).map_err(io_error)?;
-    let rendered =
-        render(&bytes, renditions, options).map_err(|e| (e.kind().as_str(), e.to_string()))?;
+    let rendered = render(&bytes, renditions, options).map_err(refused)?;
     let stem = file.file_stem().unwrap_or(file.as_os_str());
     let dir = out.join(stem);
     std::fs::create_dir_all(&dir).map_err(io_error)?;
@@ -99,6 +108,7 @@ fn render_file(
         "bytes": bytes.len(),
         "decode_scale": rendered.decode_scale,
         "renditions": written,
+        "warnings": rendered.warnings,
         "ms": {"decode": ms(t.decode), "resize": ms(t.resize), "encode": ms(t.encode),
                "total": ms(t.decode + t.resize + t.encode)},
     }))

@@ -1,10 +1,13 @@
 //! Reads only an image's header, so oversized or malformed inputs are refused before any
-//! pixel buffer is allocated.
+//! pixel buffer is allocated. One file per format; both tolerate what libjpeg and libpng
+//! tolerate (junk between JPEG segments, a missing end marker) and say so in `warnings`.
+
+mod jpeg;
+mod png;
 
 use contract::defaults;
 
 use crate::error::ImageError;
-use crate::format::Format;
 
 /// What may be decoded. A file over any limit is refused from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,26 +31,71 @@ impl Default for Limits {
     }
 }
 
+/// How a JPEG frame's data is coded (its SOF marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegCoding {
+    /// Huffman-coded DCT, baseline or extended, sequential or progressive.
+    Huffman,
+    /// Arithmetic-coded DCT, sequential or progressive.
+    Arithmetic,
+    /// Lossless (predictive) coding, any precision from 2 to 16 bits.
+    Lossless,
+}
+
+/// The facts about a source image that planning needs, read from its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Jpeg {
+        coding: JpegCoding,
+        /// Coefficients refined over several scans: libjpeg holds them all before any pixel.
+        progressive: bool,
+        /// The colour components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK.
+        components: u8,
+        /// Restart markers (a DRI segment): damaged data can be resynchronised at the next one.
+        restart_markers: bool,
+        /// Adobe's APP14 colour transform flag; Adobe writes CMYK inverted.
+        adobe: bool,
+        /// Bits per sample (8 but for lossless files).
+        precision: u8,
+        /// The end-of-image marker is there; when not, the scans were checked to be complete.
+        ended: bool,
+    },
+    Png {
+        bit_depth: u8,
+        /// Samples per pixel as stored: 1 grey or palette, 2 grey with alpha, 3 RGB, 4 RGBA.
+        channels: u8,
+        palette: bool,
+        /// A tRNS chunk: a colour key or palette alpha, which decodes to an alpha channel.
+        transparency: bool,
+        interlaced: bool,
+    },
+}
+
 /// The facts about a source image that planning needs, read from its header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub format: Format,
+    pub kind: Kind,
     pub width: u32,
     pub height: u32,
-    /// JPEG only: the number of colour components (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK).
-    pub components: u8,
-    /// JPEG only: a sequential frame coded one component per scan. zune-jpeg 0.5.15 decodes
-    /// these to wrong colours without an error (zune-image issues 419/422/448).
-    pub non_interleaved: bool,
-    /// JPEG only: a progressive frame (coefficients refined over several scans).
-    pub progressive: bool,
     /// The TIFF payload of the EXIF block (JPEG APP1 `Exif`, PNG `eXIf`).
     pub exif: Option<Vec<u8>>,
-    /// The embedded ICC profile (JPEG APP2 chunks reassembled, PNG `iCCP` inflated).
+    /// The embedded ICC profile, when its pieces are complete and consistent (JPEG APP2 chunks
+    /// reassembled, PNG `iCCP` inflated); whether it is a usable profile is decided later.
     pub icc: Option<Vec<u8>>,
+    /// What libjpeg or libpng would warn about and read past, in words.
+    pub warnings: Vec<String>,
 }
 
-const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
+impl Header {
+    pub fn format(&self) -> crate::Format {
+        match self.kind {
+            Kind::Jpeg { .. } => crate::Format::Jpeg,
+            Kind::Png { .. } => crate::Format::Png,
+        }
+    }
+}
+
+const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8];
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Identifies the format, reads the dimensions, and applies every limit.
@@ -61,35 +109,13 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
             limit: limits.max_bytes,
         });
     }
-    let header = if bytes.starts_with(JPEG_MAGIC) {
-        jpeg_header(bytes, limits)?
+    if bytes.starts_with(JPEG_MAGIC) {
+        jpeg::header(bytes, limits)
     } else if bytes.starts_with(PNG_MAGIC) {
-        let mut header = png_header(bytes)?;
-        check_dimensions(header.width, header.height, limits)?;
-        read_png_metadata(bytes, &mut header)?;
-        header
+        png::header(bytes, limits)
     } else {
-        return Err(ImageError::UnknownFormat);
-    };
-    Ok(header)
-}
-
-/// PNG keeps EXIF and ICC in chunks before the pixel data; zune-png reads them (and
-/// decompresses the ICC profile) without touching the image data.
-fn read_png_metadata(bytes: &[u8], header: &mut Header) -> Result<(), ImageError> {
-    let options = zune_core::options::DecoderOptions::default()
-        .set_max_width(header.width as usize)
-        .set_max_height(header.height as usize);
-    let mut decoder =
-        zune_png::PngDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
-    decoder
-        .decode_headers()
-        .map_err(|e| ImageError::corrupt(Format::Png, format!("{e:?}")))?;
-    if let Some(info) = decoder.info() {
-        header.exif = info.exif.clone();
-        header.icc = info.icc_profile.clone();
+        Err(ImageError::UnknownFormat)
     }
-    Ok(())
 }
 
 fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<(), ImageError> {
@@ -119,185 +145,6 @@ fn be16(bytes: &[u8], at: usize) -> u16 {
 
 fn be32(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-}
-
-/// Walks the JPEG marker segments up to the first scan, collecting the frame header (checked
-/// against the limits as soon as it is read), EXIF and ICC, then checks that an end-of-image marker follows the scan data: zune-jpeg fills a
-/// truncated scan with grey rather than failing, and a half-grey rendition is worse than none.
-fn jpeg_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
-    let fmt = Format::Jpeg;
-    let mut at = 2;
-    let mut frame: Option<(u32, u32, u8, bool)> = None;
-    let mut exif = None;
-    let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
-    loop {
-        // Markers may be preceded by any number of 0xFF fill bytes.
-        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        if at + 4 > bytes.len() {
-            return Err(ImageError::truncated(
-                fmt,
-                "the file ends inside its headers",
-            ));
-        }
-        if bytes[at] != 0xFF {
-            return Err(ImageError::corrupt(
-                fmt,
-                format!("expected a marker at byte {at}"),
-            ));
-        }
-        let marker = bytes[at + 1];
-        let length = usize::from(be16(bytes, at + 2));
-        let body_start = at + 4;
-        let body_end = at + 2 + length;
-        if length < 2 {
-            return Err(ImageError::corrupt(
-                fmt,
-                format!("a segment at byte {at} has length {length}"),
-            ));
-        }
-        if body_end > bytes.len() {
-            return Err(ImageError::truncated(
-                fmt,
-                "the file ends inside a header segment",
-            ));
-        }
-        let body = &bytes[body_start..body_end];
-        match marker {
-            0xC0..=0xC2 => {
-                if body.len() < 6 {
-                    return Err(ImageError::corrupt(fmt, "short frame header"));
-                }
-                if body[0] != 8 {
-                    return Err(ImageError::unsupported(
-                        fmt,
-                        format!("{}-bit samples", body[0]),
-                    ));
-                }
-                let height = u32::from(be16(body, 1));
-                let width = u32::from(be16(body, 3));
-                if width == 0 || height == 0 {
-                    return Err(ImageError::unsupported(
-                        fmt,
-                        "zero or deferred (DNL) image height",
-                    ));
-                }
-                // Refuse a pixel flood here, before reading further or allocating anything.
-                check_dimensions(width, height, limits)?;
-                let progressive = marker == 0xC2;
-                frame = Some((width, height, body[5], progressive));
-            }
-            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                return Err(ImageError::unsupported(
-                    fmt,
-                    format!(
-                        "lossless, hierarchical or arithmetic-coded frames (SOF marker 0x{marker:02X})"
-                    ),
-                ));
-            }
-            0xE1 if body.starts_with(b"Exif\0\0") && exif.is_none() => {
-                exif = Some(body[6..].to_vec());
-            }
-            0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => {
-                icc_chunks.push((body[12], &body[14..]));
-            }
-            0xDA => {
-                let (width, height, components, progressive) = frame
-                    .ok_or_else(|| ImageError::corrupt(fmt, "scan data before the frame header"))?;
-                let scan_components = body.first().copied().unwrap_or(0);
-                if !has_end_marker(&bytes[body_end..]) {
-                    return Err(ImageError::truncated(
-                        fmt,
-                        "no end-of-image marker after the scan data",
-                    ));
-                }
-                icc_chunks.sort_by_key(|(sequence, _)| *sequence);
-                let icc = (!icc_chunks.is_empty()).then(|| {
-                    icc_chunks
-                        .iter()
-                        .flat_map(|(_, data)| *data)
-                        .copied()
-                        .collect()
-                });
-                return Ok(Header {
-                    format: fmt,
-                    width,
-                    height,
-                    components,
-                    non_interleaved: !progressive && scan_components < components,
-                    progressive,
-                    exif,
-                    icc,
-                });
-            }
-            0xD9 => {
-                return Err(ImageError::corrupt(
-                    fmt,
-                    "end-of-image marker before any scan",
-                ));
-            }
-            _ => {}
-        }
-        at = body_end;
-    }
-}
-
-/// Inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so a 0xFF 0xD9
-/// pair after the first scan can only be the end-of-image marker.
-fn has_end_marker(scan_data: &[u8]) -> bool {
-    scan_data.windows(2).any(|pair| pair == [0xFF, 0xD9])
-}
-
-/// Hops over the chunk headers (without reading their data) to find an intact IEND chunk.
-fn has_end_chunk(bytes: &[u8]) -> bool {
-    let mut at = PNG_MAGIC.len();
-    while at + 12 <= bytes.len() {
-        let length = be32(bytes, at) as usize;
-        if &bytes[at + 4..at + 8] == b"IEND" {
-            return true;
-        }
-        at = match at.checked_add(12 + length) {
-            Some(next) => next,
-            None => return false,
-        };
-    }
-    false
-}
-
-fn png_header(bytes: &[u8]) -> Result<Header, ImageError> {
-    let fmt = Format::Png;
-    // Signature (8) + IHDR chunk length (4) + type (4) + width (4) + height (4).
-    if bytes.len() < 33 {
-        return Err(ImageError::truncated(
-            fmt,
-            "the file ends inside its header",
-        ));
-    }
-    if &bytes[12..16] != b"IHDR" {
-        return Err(ImageError::corrupt(fmt, "the first chunk is not IHDR"));
-    }
-    let width = be32(bytes, 16);
-    let height = be32(bytes, 20);
-    if width == 0 || height == 0 {
-        return Err(ImageError::corrupt(fmt, "zero width or height"));
-    }
-    if !has_end_chunk(bytes) {
-        return Err(ImageError::truncated(
-            fmt,
-            "the chunks stop before the IEND chunk",
-        ));
-    }
-    Ok(Header {
-        format: fmt,
-        width,
-        height,
-        components: 0,
-        non_interleaved: false,
-        progressive: false,
-        exif: None,
-        icc: None,
-    })
 }
 
 #[cfg(test)]
@@ -368,23 +215,5 @@ mod tests {
             probe(b"GIF89a....", &Limits::default()),
             Err(ImageError::UnknownFormat)
         ));
-    }
-
-    #[test]
-    fn png_ihdr_dimensions_are_read() {
-        let mut png = PNG_MAGIC.to_vec();
-        png.extend_from_slice(&13u32.to_be_bytes());
-        png.extend_from_slice(b"IHDR");
-        png.extend_from_slice(&100_000u32.to_be_bytes());
-        png.extend_from_slice(&100_000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        png.extend_from_slice(&[0, 0, 0, 0]);
-        png.extend_from_slice(b"IEND");
-        png.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
-        let err = probe(&png, &Limits::default()).unwrap_err();
-        assert!(
-            matches!(err, ImageError::TooWide { width: 100_000, .. }),
-            "{err}"
-        );
     }
 }
