@@ -108,7 +108,8 @@ endif
 fuzz: ## Fuzz the image core and the message parser (FUZZ_LIMIT); crash inputs become regression tests
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 	mkdir -p target/fuzz-corpus/render target/fuzz-corpus/message
-	cp testdata/fixtures/*.jpg testdata/fixtures/*.png target/fuzz-corpus/render/
+	cp testdata/fixtures/*.jpg testdata/fixtures/*.png testdata/fixtures/wild/*.jpg testdata/fixtures/wild/*.png \
+		target/fuzz-corpus/render/
 	cp testdata/events/*.json target/fuzz-corpus/message/
 	@set -e; for target in render message; do \
 		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir fuzz -O $$target \

@@ -25,6 +25,12 @@ pub enum ImageError {
         max_width: u32,
         max_height: u32,
     },
+    #[error(
+        "rendering this image needs about {} MiB, over the memory budget of {} MiB per image",
+        needed >> 20,
+        budget >> 20
+    )]
+    OverMemoryBudget { needed: u64, budget: u64 },
     #[error("truncated {format} data: {detail}")]
     Truncated {
         format: &'static str,
@@ -76,9 +82,10 @@ impl ImageError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Empty => ErrorKind::Empty,
-            Self::TooManyBytes { .. } | Self::TooManyPixels { .. } | Self::TooWide { .. } => {
-                ErrorKind::TooLarge
-            }
+            Self::TooManyBytes { .. }
+            | Self::TooManyPixels { .. }
+            | Self::TooWide { .. }
+            | Self::OverMemoryBudget { .. } => ErrorKind::TooLarge,
             Self::UnknownFormat => ErrorKind::UnknownFormat,
             Self::Truncated { .. } => ErrorKind::Truncated,
             Self::Corrupt { .. } => ErrorKind::Corrupt,

@@ -10,7 +10,8 @@ use crate::encode::encode;
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
-use crate::orient::upright;
+use crate::memory::working_set;
+use crate::orient::{Orientation, upright};
 use crate::pixels::Pixels;
 use crate::probe::{Header, JpegCoding, Kind, Limits, probe};
 use crate::resize::Resampler;
@@ -28,6 +29,9 @@ pub struct RenderOptions {
     /// Decode JPEGs at 1/2, 1/4 or 1/8 size in the DCT domain when every rendition still gets
     /// a source pixel per output pixel. Off always decodes at full size.
     pub shrink_on_load: bool,
+    /// Refuse an image whose render would need more bytes than this at its peak (see
+    /// [`working_set`](crate::working_set)); `None` renders whatever the limits admit.
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for RenderOptions {
@@ -37,6 +41,7 @@ impl Default for RenderOptions {
             background: [255, 255, 255],
             cpu: CpuExtensions::default(),
             shrink_on_load: true,
+            memory_budget: None,
         }
     }
 }
@@ -156,6 +161,13 @@ pub fn render(
         }
         _ => 1,
     };
+    if let Some(budget) = options.memory_budget {
+        let reoriented = orientation != Orientation::default();
+        let needed = working_set(&header, &plans, decode_scale, reoriented);
+        if needed > budget {
+            return Err(ImageError::OverMemoryBudget { needed, budget });
+        }
+    }
     let Decoded {
         pixels: source,
         warnings: decode_warnings,

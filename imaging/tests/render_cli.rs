@@ -90,3 +90,54 @@ fn a_bad_rendition_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("side length"));
 }
+
+#[test]
+fn a_file_over_max_bytes_is_refused_from_its_size_without_reading_it() {
+    // 10 GiB, sparse: reading it whole first would take minutes and all of the memory.
+    let big = std::env::temp_dir().join(format!("render-cli-big-{}.jpg", std::process::id()));
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(10 << 30))
+        .unwrap();
+    let output = render_command()
+        .args([
+            "-r",
+            "a:10x10",
+            "--out",
+            "/tmp/unused",
+            "--max-bytes",
+            "1000",
+        ])
+        .arg(&big)
+        .output()
+        .expect("render runs");
+    std::fs::remove_file(&big).ok();
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["error"]["kind"], "too_large");
+    assert_eq!(
+        line["error"]["message"],
+        "input is 10737418240 bytes, over the limit of 1000 bytes"
+    );
+}
+
+#[test]
+fn what_was_read_past_is_in_the_warnings_field() {
+    let out = std::env::temp_dir().join(format!("render-cli-warn-{}", std::process::id()));
+    let output = render_command()
+        .args(["-r", "a:40x40", "--out"])
+        .arg(&out)
+        .arg(fixture_path("wild/missing_eoi.jpg"))
+        .arg(fixture_path("baseline_420.jpg"))
+        .output()
+        .expect("render runs");
+    std::fs::remove_dir_all(&out).ok();
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["warnings"],
+        serde_json::json!(["no end-of-image marker after the scan data"])
+    );
+    assert_eq!(lines[1]["warnings"], serde_json::json!([]));
+}

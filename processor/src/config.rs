@@ -35,6 +35,43 @@ pub struct Config {
     pub time_per_message: Duration,
     /// The CloudWatch namespace of the per-image metrics.
     pub metrics_namespace: String,
+    /// How the per-image memory budget (`render.memory_budget`) was worked out and how to raise
+    /// it, for the reason of an image refused for it.
+    pub memory_advice: String,
+}
+
+/// What the processor holds besides images: the runtime, the AWS SDK and its TLS buffers, the
+/// code (about 40 MiB measured at rest), with room to spare.
+const RUNTIME_RESERVE_MIB: u64 = 64;
+
+/// The smallest per-image budget worth starting with: less, and the configuration is refused.
+const MIN_BUDGET_MIB: u64 = 64;
+
+/// Each image being rendered may use an equal share of the function's memory, after the
+/// runtime and every download in flight at its largest (`MAX_BYTES`) are set aside. Returns
+/// the budget in bytes and a sentence saying so.
+fn memory_budget(
+    memory_mb: u64,
+    in_flight: u64,
+    max_bytes: u64,
+    cpu_workers: u64,
+) -> Result<(u64, String), String> {
+    let downloads = in_flight * max_bytes;
+    let shared = (memory_mb << 20).saturating_sub((RUNTIME_RESERVE_MIB << 20) + downloads);
+    let budget = shared / cpu_workers;
+    let advice = format!(
+        "The budget is the function's {memory_mb} MB, less {RUNTIME_RESERVE_MIB} MiB for the runtime and \
+         MESSAGES_IN_FLIGHT ({in_flight}) x MAX_BYTES ({} MiB) for downloads, shared by CPU_WORKERS \
+         ({cpu_workers}); raise processor_memory_mb, or lower those",
+        max_bytes >> 20
+    );
+    if budget < MIN_BUDGET_MIB << 20 {
+        return Err(format!(
+            "leaves {} MiB per image, under {MIN_BUDGET_MIB} MiB. {advice}",
+            budget >> 20
+        ));
+    }
+    Ok((budget, advice))
 }
 
 /// A configuration value that cannot be used; names the variable and what to change.
@@ -128,6 +165,13 @@ impl Config {
                 "must be 1 to 100".to_owned(),
             ));
         }
+        let (memory_budget, memory_advice) =
+            memory_budget(memory, in_flight, max_bytes, cpu_workers).map_err(|reason| {
+                fail(
+                    ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string()),
+                    reason,
+                )
+            })?;
         let time_per_message = number(get("TIME_PER_MESSAGE_MS", "3000"))?;
         let namespace_var = get("METRICS_NAMESPACE", "ImagePipeline");
         check_namespace(&namespace_var.1).map_err(|reason| fail(namespace_var.clone(), reason))?;
@@ -146,6 +190,7 @@ impl Config {
                     max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
                 },
                 background,
+                memory_budget: Some(memory_budget),
                 ..RenderOptions::default()
             },
             cache_control: get("CACHE_CONTROL", "public, max-age=86400").1,
@@ -154,6 +199,7 @@ impl Config {
             messages_in_flight: in_flight as usize,
             time_per_message: Duration::from_millis(time_per_message),
             metrics_namespace: namespace_var.1,
+            memory_advice,
         })
     }
 
@@ -238,6 +284,22 @@ mod tests {
             let err = config(&vars).expect_err(name);
             assert_eq!(err.name, name, "{err}");
         }
+    }
+
+    #[test]
+    fn the_memory_budget_shares_what_downloads_and_the_runtime_leave() {
+        let c = config(&[]).unwrap();
+        // 1769 MB less 64 MiB and three 50 MiB downloads, for one CPU worker.
+        assert_eq!(c.render.memory_budget, Some((1769 - 64 - 150) << 20));
+        let two = config(&[
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3538"),
+            ("CPU_WORKERS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(two.render.memory_budget, Some((3538 - 64 - 300) << 20 >> 1));
+        let err = config(&[("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")]).unwrap_err();
+        assert_eq!(err.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+        assert!(err.reason.contains("raise processor_memory_mb"), "{err}");
     }
 
     #[test]

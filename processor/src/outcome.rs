@@ -3,8 +3,12 @@
 /// How one job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Every rendition written.
-    Done { renditions: usize },
+    /// Every rendition written. `warnings` says what the decoder read past (damage libjpeg or
+    /// libpng decode through, a colour profile dropped); empty for a clean file.
+    Done {
+        renditions: usize,
+        warnings: Vec<String>,
+    },
     /// Nothing to do (for example a key under the rejected prefix).
     Ignored(&'static str),
     /// Can never succeed; a rejection record was written and the message is acknowledged.

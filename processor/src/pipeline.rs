@@ -91,7 +91,10 @@ impl<S: ObjectStore> Processor<S> {
 
     async fn run(&self, job: &Job, message_id: &str, metrics: &mut ImageMetrics) -> Outcome {
         match self.render_and_store(job, metrics).await {
-            Ok(renditions) => Outcome::Done { renditions },
+            Ok((renditions, warnings)) => Outcome::Done {
+                renditions,
+                warnings,
+            },
             Err(Problem::Ignore(why)) => Outcome::Ignored(why),
             Err(Problem::Transient(reason)) => Outcome::Failed { reason },
             Err(Problem::Permanent { kind, reason }) => {
@@ -100,12 +103,13 @@ impl<S: ObjectStore> Processor<S> {
         }
     }
 
-    /// Reads, renders and writes; returns how many renditions were written.
+    /// Reads, renders and writes; returns how many renditions were written, and the render's
+    /// warnings.
     async fn render_and_store(
         &self,
         job: &Job,
         metrics: &mut ImageMetrics,
-    ) -> Result<usize, Problem> {
+    ) -> Result<(usize, Vec<String>), Problem> {
         let config = &self.config;
         if job.key.starts_with(&config.rejected_prefix) {
             return Err(Problem::Ignore("under the rejected prefix"));
@@ -147,6 +151,12 @@ impl<S: ObjectStore> Processor<S> {
         if let Some(etag) = source.etag.or_else(|| job.etag.clone()) {
             metadata.push(("source-etag".to_owned(), etag));
         }
+        if !rendered.warnings.is_empty() {
+            metadata.push((
+                "source-warnings".to_owned(),
+                metadata_text(&rendered.warnings.join("; ")),
+            ));
+        }
         let writes = rendered.outputs.into_iter().map(|output| {
             metrics.bytes_out += output.jpeg.len() as u64;
             self.store.put(NewObject {
@@ -163,7 +173,7 @@ impl<S: ObjectStore> Processor<S> {
             .into_iter()
             .collect::<Result<Vec<()>, StoreError>>()?;
         metrics.s3 += step.elapsed();
-        Ok(count)
+        Ok((count, rendered.warnings))
     }
 
     /// Reads the upload. S3 answers a read of a missing key with 403 when it does not trust the
@@ -199,6 +209,10 @@ impl<S: ObjectStore> Processor<S> {
         let options = self.config.render;
         let work = tokio::task::spawn_blocking(move || render(&bytes, &renditions, &options));
         match work.await {
+            Ok(Err(err @ ImageError::OverMemoryBudget { .. })) => Err(Problem::Permanent {
+                kind: err.kind().as_str(),
+                reason: format!("{err}. {}", self.config.memory_advice),
+            }),
             Ok(result) => Ok(result?),
             Err(join) if join.is_panic() => Err(Problem::Transient(format!(
                 "the image code panicked: {}",
@@ -273,6 +287,27 @@ fn check_key(job: &Job, config: &Config) -> Result<(), Problem> {
         );
     }
     Ok(())
+}
+
+/// S3 user metadata is printable ASCII, 2 KB for all of an object's entries together: other
+/// characters become `?`, and long text is cut (the log line has all of it).
+fn metadata_text(text: &str) -> String {
+    const MAX: usize = 1024;
+    let mut out: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(MAX)
+        .collect();
+    if text.chars().count() > MAX {
+        out.replace_range(MAX - 3.., "...");
+    }
+    out
 }
 
 fn rfc3339_now() -> String {

@@ -23,18 +23,29 @@ pub struct ImageMetrics {
 /// its metrics line.
 pub fn report(outcome: &Outcome, metrics: &ImageMetrics, namespace: &str) {
     match outcome {
-        Outcome::Done { renditions } => tracing::info!(renditions, "done"),
+        Outcome::Done {
+            renditions,
+            warnings,
+        } if warnings.is_empty() => tracing::info!(renditions, "done"),
+        Outcome::Done {
+            renditions,
+            warnings,
+        } => tracing::warn!(renditions, ?warnings, "done, with warnings"),
         Outcome::Ignored(why) => tracing::info!(reason = why, "ignored"),
         Outcome::Rejected { kind, reason } => tracing::warn!(kind, reason, "rejected"),
         Outcome::Failed { reason } => tracing::error!(reason, "failed, will be retried"),
     }
     // Stdout, where Lambda's log capture takes each line as one log event.
-    println!("{}", metrics.to_emf(namespace, outcome.label()));
+    let warnings = match outcome {
+        Outcome::Done { warnings, .. } => warnings.len(),
+        _ => 0,
+    };
+    println!("{}", metrics.to_emf(namespace, outcome.label(), warnings));
 }
 
 impl ImageMetrics {
     /// The EMF document for this image, dimensioned by outcome.
-    pub fn to_emf(&self, namespace: &str, outcome: &str) -> serde_json::Value {
+    pub fn to_emf(&self, namespace: &str, outcome: &str, warnings: usize) -> serde_json::Value {
         let ms = |d: Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -47,6 +58,7 @@ impl ImageMetrics {
                     "Dimensions": [["Outcome"]],
                     "Metrics": [
                         {"Name": "Images", "Unit": "Count"},
+                        {"Name": "Warnings", "Unit": "Count"},
                         {"Name": "BytesIn", "Unit": "Bytes"},
                         {"Name": "BytesOut", "Unit": "Bytes"},
                         {"Name": "DecodeMs", "Unit": "Milliseconds"},
@@ -59,6 +71,7 @@ impl ImageMetrics {
             },
             "Outcome": outcome,
             "Images": 1,
+            "Warnings": warnings,
             "BytesIn": self.bytes_in,
             "BytesOut": self.bytes_out,
             "DecodeMs": ms(self.decode),
@@ -177,7 +190,7 @@ mod tests {
             total: Duration::from_millis(40),
             ..ImageMetrics::default()
         };
-        let doc = metrics.to_emf("Shop/Images", "done");
+        let doc = metrics.to_emf("Shop/Images", "done", 2);
         assert_eq!(check_emf(&doc), Ok(()));
         assert_eq!(
             doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
@@ -186,5 +199,6 @@ mod tests {
         assert_eq!(doc["Outcome"], "done");
         assert_eq!(doc["DecodeMs"], 12.3);
         assert_eq!(doc["BytesIn"], 1000);
+        assert_eq!(doc["Warnings"], 2);
     }
 }

@@ -109,7 +109,18 @@ fn render_file(
         "decode_scale": rendered.decode_scale,
         "renditions": written,
         "warnings": rendered.warnings,
+        "peak_rss_bytes": peak_rss_bytes(),
         "ms": {"decode": ms(t.decode), "resize": ms(t.resize), "encode": ms(t.encode),
                "total": ms(t.decode + t.resize + t.encode)},
     }))
+}
+
+/// This process's peak resident memory so far (Linux's `VmHWM`, which counts what libjpeg
+/// allocates in C too), or `None` where `/proc` does not say. A process that renders several
+/// files reports the peak over all of them so far.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

@@ -133,6 +133,23 @@ struct Frame {
     precision: u8,
     /// The component identifiers, in frame order: scans name their components by these.
     component_ids: Vec<u8>,
+    /// Each component's horizontal and vertical sampling factors.
+    sampling: Vec<(u32, u32)>,
+}
+
+impl Frame {
+    /// The bytes of every DCT coefficient of the image (2 per coefficient, 64 per block), each
+    /// component's blocks padded to whole MCUs as libjpeg allocates them.
+    fn coefficient_bytes(&self) -> u64 {
+        let h_max = self.sampling.iter().map(|s| s.0).max().unwrap_or(1).max(1);
+        let v_max = self.sampling.iter().map(|s| s.1).max().unwrap_or(1).max(1);
+        let mcus_across = u64::from(self.width.div_ceil(8 * h_max));
+        let mcus_down = u64::from(self.height.div_ceil(8 * v_max));
+        self.sampling
+            .iter()
+            .map(|&(h, v)| mcus_across * u64::from(h) * mcus_down * u64::from(v) * 128)
+            .sum()
+    }
 }
 
 /// Reads a SOF segment, or says why it cannot be decoded.
@@ -191,6 +208,10 @@ fn frame(marker: u8, body: &[u8], limits: &Limits) -> Result<Frame, ImageError> 
         progressive,
         precision,
         component_ids: specs.iter().step_by(3).copied().collect(),
+        sampling: specs
+            .chunks_exact(3)
+            .map(|spec| (u32::from(spec[1] >> 4), u32::from(spec[1] & 0x0F)))
+            .collect(),
     })
 }
 
@@ -287,6 +308,8 @@ pub(super) fn header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError
                     None
                 });
                 let components = frame.component_ids.len() as u8;
+                let scan_components = body.first().copied().unwrap_or(0);
+                let whole_image = frame.progressive || scan_components < components;
                 return Ok(Header {
                     kind: Kind::Jpeg {
                         coding: frame.coding,
@@ -296,6 +319,11 @@ pub(super) fn header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError
                         adobe,
                         precision: frame.precision,
                         ended: found.ended,
+                        coefficient_bytes: if whole_image {
+                            frame.coefficient_bytes()
+                        } else {
+                            0
+                        },
                     },
                     width: frame.width,
                     height: frame.height,

@@ -59,6 +59,10 @@ pub enum Kind {
         precision: u8,
         /// The end-of-image marker is there; when not, the scans were checked to be complete.
         ended: bool,
+        /// What libjpeg holds of a file coded in several scans (progressive, or one component
+        /// per scan) before it outputs a row: every DCT coefficient, in bytes. 0 for a file
+        /// coded in one scan, which it decodes a row of blocks at a time.
+        coefficient_bytes: u64,
     },
     Png {
         bit_depth: u8,
