@@ -142,6 +142,14 @@ variable "processor_memory_mb" {
     condition     = var.processor_memory_mb >= 128 && var.processor_memory_mb <= 10240
     error_message = "processor_memory_mb must be 128 to 10240 (Lambda's limits)."
   }
+  # The processor's memory share per image (processor/src/config.rs): the memory less 64 MiB
+  # for the runtime and three downloads of max_bytes per worker, over one worker per 1769 MB.
+  validation {
+    condition = (
+      var.processor_memory_mb - 64 - 3 * min(6, max(1, ceil(var.processor_memory_mb / 1769))) * var.max_bytes / 1048576
+    ) / min(6, max(1, ceil(var.processor_memory_mb / 1769))) >= 64
+    error_message = "processor_memory_mb must leave each image the processor renders 64 MiB, after 64 MiB for the runtime and three downloads of max_bytes per vCPU (at the default max_bytes, at least 278)."
+  }
 }
 
 variable "processor_timeout_seconds" {

@@ -186,6 +186,12 @@ const GUARDRAILS: Guardrail[] = [
     "processor_memory_mb must be 128 to 10240 (Lambda's limits).",
   ],
   [
+    "processor_memory_mb",
+    (c) => imageBudgetMib(c.processor_memory_mb, c.max_bytes) >= 64,
+    "processor_memory_mb must leave each image the processor renders 64 MiB, after 64 MiB for the runtime and three downloads of max_bytes per vCPU (at the default max_bytes, at least 278).",
+    ["max_bytes"],
+  ],
+  [
     "processor_timeout_seconds",
     (c) => between(c.processor_timeout_seconds, 1, 900),
     "processor_timeout_seconds must be 1 to 900 (Lambda's limits).",
@@ -277,6 +283,16 @@ const GUARDRAILS: Guardrail[] = [
  * The problems of a configuration, in Terraform's words; empty when it can be deployed. As in
  * Terraform, a check that reads another setting is skipped while that setting is refused.
  */
+/**
+ * The processor's memory share per image (processor/src/config.rs): the memory less 64 MiB for
+ * the runtime and three downloads of `max_bytes` per worker, over one worker per 1769 MB (at
+ * most six).
+ */
+export function imageBudgetMib(memoryMb: number, maxBytes: number): number {
+  const workers = Math.min(6, Math.max(1, Math.ceil(memoryMb / 1769)));
+  return (memoryMb - 64 - (3 * workers * maxBytes) / 1048576) / workers;
+}
+
 export function problems(config: PipelineConfig): string[] {
   const failing = GUARDRAILS.filter(([, holds]) => !holds(config));
   const refused = new Set(failing.map(([setting]) => setting));
