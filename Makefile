@@ -57,11 +57,13 @@ DUPLICATES   ?= 0.05
 SQS_FAULTS   ?= 0.1
 SQS_FAULT_BURST ?= 35
 SEED         ?=
+# The headless browser that opens the load-test report in `make report-check`.
+CHROMIUM     ?= chromium
 
 .DEFAULT_GOAL := help
 .PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
 	tf-lint tf-test tf-apply-local tf-lock tf-destroy-local checkov test-e2e test-loadtest test-chaos-trigger loadtest \
-	chaos fuzz build plan deploy describe-stack destroy redrive test-arm64 cdk-build cdk-test
+	chaos fuzz build plan deploy describe-stack destroy redrive test-arm64 cdk-build cdk-test report-check
 
 # The Terraform CLI configuration the project's commands use; the user's own is never touched.
 TF_CLI_CONFIG = $(CURDIR)/target/terraform/cli.tfrc
@@ -70,7 +72,7 @@ TF = $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) $(TERRAFORM)
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint unit test-e2e tf-test tf-apply-local test-loadtest test-chaos-trigger tf-destroy-local checkov cdk-test fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, CDK, load and chaos runs, checkov, a short fuzz
+test: lint unit test-e2e tf-test tf-apply-local test-loadtest report-check test-chaos-trigger tf-destroy-local checkov cdk-test fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, CDK, load and chaos runs, checkov, a short fuzz
 
 unit: ## The Rust unit and integration tests
 	$(CARGO) test --workspace --locked
@@ -130,6 +132,11 @@ chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 fault
 		FUNCTION_TIMEOUT=10 TIMEOUT=900 KILLS=$(KILLS) S3_FAULTS=$(S3_FAULTS) DUPLICATES=$(DUPLICATES) \
 		SQS_FAULTS=$(SQS_FAULTS) SQS_FAULT_BURST=$(SQS_FAULT_BURST) SEED=$(SEED) bash loadtest/run-local.sh
 
+report-check: ## Open the last load test's report in headless Chromium: charts with tick labels, a bar per cost part, no Markdown, no requests, a screenshot
+	@command -v $(CHROMIUM) >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get install -y -qq chromium >/dev/null; } || { echo "report-check needs $(CHROMIUM) (Debian: apt-get install chromium)" >&2; exit 1; }
+	$(PYTHON) loadtest/tests/browser_check.py target/loadtest/latest $(CHROMIUM)
+
 test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
 	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
 
@@ -137,10 +144,13 @@ test-loadtest: ## A small local load test: every upload accounted for, the corru
 	rm -rf target/loadtest/latest
 	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
-		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd']; \
+		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
+			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \
 		gone=[k for k in need if k not in r]; assert not gone, gone; \
 		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
-		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; print('test-loadtest: report ok')"
+		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; \
+		assert r['init_ms']['count']>=1 and r['init_ms']['p50']>0 and r['image_core_ms_per_image']>0, r['init_ms']; \
+		print('test-loadtest: report ok')"
 	test -s target/loadtest/latest/report.md && grep -q '<svg' target/loadtest/latest/report.html
 
 lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fmt -check

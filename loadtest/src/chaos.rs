@@ -12,6 +12,7 @@ use imaging::{Limits, Rendition, output_sizes, probe};
 
 use crate::async_invoke::AsyncStats;
 use crate::deployment::Deployment;
+use crate::fault_log::{FaultEvent, FaultLog};
 use crate::fault_proxy::FaultTally;
 use crate::function_pool::FunctionPool;
 use crate::reconcile::rendition_keys;
@@ -57,12 +58,19 @@ pub fn poison_uploads(run_prefix: &str, photo: &Bytes) -> Vec<Upload> {
 
 /// Kills a random processor instance `kills` times, at random moments spread over `span`.
 /// Returns how many kills hit an instance in the middle of an invocation.
-pub async fn kill_instances(pool: &FunctionPool, kills: usize, span: Duration, seed: u64) -> usize {
+pub async fn kill_instances(
+    pool: &FunctionPool,
+    kills: usize,
+    span: Duration,
+    seed: u64,
+    log: &FaultLog,
+) -> usize {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut mid_invocation = 0;
     for _ in 0..kills {
         let pause = span.mul_f64(rng.f64() * 2.0 / kills.max(1) as f64);
         tokio::time::sleep(pause).await;
+        log.record("instance killed");
         match pool.kill(rng.usize(..)) {
             Ok(true) => mid_invocation += 1,
             Ok(false) => {}
@@ -111,10 +119,12 @@ pub struct ChaosReport {
     /// Trigger mode: uploads that ended in the trigger's failure queue and `redrive` brought back.
     pub redriven: usize,
     pub audit: Audit,
+    /// When each fault was injected (seconds since the run started).
+    pub events: Vec<FaultEvent>,
 }
 
 /// What a chaos run injected, as the local stack counted it.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Injected {
     pub kills_mid_invocation: usize,
     pub instances_replaced: u64,
@@ -122,6 +132,8 @@ pub struct Injected {
     pub sqs_faults: FaultTally,
     pub duplicated_batches: u64,
     pub trigger_events: Option<AsyncStats>,
+    /// Every fault on the run's time axis.
+    pub events: Vec<FaultEvent>,
 }
 
 /// The chaos section of the report: the settings, what was injected, and the audit.
@@ -149,6 +161,7 @@ pub fn report(
         trigger_events: injected.trigger_events,
         redriven,
         audit,
+        events: injected.events,
     }
 }
 

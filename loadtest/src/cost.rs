@@ -38,6 +38,20 @@ pub struct CostPerMillion {
 
 const MILLION: f64 = 1e6;
 
+impl CostPerMillion {
+    /// Every part that `total` adds up, named as the report shows them.
+    pub fn parts(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("Lambda compute (arm64)", self.lambda_compute_arm64),
+            ("Lambda requests", self.lambda_requests),
+            ("SQS requests", self.sqs_requests),
+            ("S3 PUT", self.s3_put),
+            ("S3 GET", self.s3_get),
+            ("CloudWatch Logs ingestion", self.log_ingestion),
+        ]
+    }
+}
+
 impl UsagePerImage {
     /// GB-seconds of processor time per image.
     pub fn gb_seconds_per_image(&self) -> f64 {

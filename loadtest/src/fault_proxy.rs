@@ -21,6 +21,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use crate::fault_log::FaultLog;
+
 /// Which calls a proxy faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -77,6 +79,7 @@ struct Proxy {
     started: Instant,
     rng: Mutex<fastrand::Rng>,
     counts: Arc<FaultCounts>,
+    log: Arc<FaultLog>,
 }
 
 /// A running proxy; point the function's `AWS_ENDPOINT_URL` at [`FaultProxy::endpoint`].
@@ -87,19 +90,29 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// Proxies to `upstream` (`http://host:port`), faulting calls as `plan` says.
-    pub fn start(upstream: &str, plan: FaultPlan) -> std::io::Result<Self> {
+    /// Proxies to `upstream` (`http://host:port`), faulting calls as `plan` says and noting
+    /// each fault in `log`.
+    pub fn start(upstream: &str, plan: FaultPlan, log: Arc<FaultLog>) -> std::io::Result<Self> {
         let upstream: Uri = upstream
             .parse()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let counts = Arc::new(FaultCounts::default());
+        let started = Instant::now();
+        if let Some((start, length)) = plan.burst {
+            log.record_span(
+                plan.target.burst_label(),
+                started + start,
+                started + start + length,
+            );
+        }
         let proxy = Arc::new(Proxy {
             upstream,
             client: Client::builder(TokioExecutor::new()).build_http(),
             plan,
-            started: Instant::now(),
+            started,
             rng: Mutex::new(fastrand::Rng::with_seed(plan.seed)),
             counts: Arc::clone(&counts),
+            log,
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
@@ -135,6 +148,21 @@ fn is_send_batch(parts: &Parts, body: &[u8]) -> bool {
 }
 
 impl Target {
+    /// How the report names this target's faults (see `FaultLog`).
+    fn label(self) -> &'static str {
+        match self {
+            Self::S3Objects => "S3 faults",
+            Self::SqsSendBatch => "SQS faults",
+        }
+    }
+
+    fn burst_label(self) -> &'static str {
+        match self {
+            Self::S3Objects => "S3 fault burst",
+            Self::SqsSendBatch => "SQS fault burst",
+        }
+    }
+
     fn matches(self, parts: &Parts, body: &[u8]) -> bool {
         match self {
             Self::S3Objects => is_object_call(&parts.method, &parts.uri),
@@ -215,6 +243,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     };
     if fault == Fault::Before {
         proxy.counts.failed_before.fetch_add(1, Ordering::Relaxed);
+        proxy.log.record(target.label());
         return target.error(fault);
     }
     let mut upstream = proxy.upstream.clone().into_parts();
@@ -230,6 +259,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     match answer {
         Ok(_) if fault == Fault::After => {
             proxy.counts.failed_after.fetch_add(1, Ordering::Relaxed);
+            proxy.log.record(target.label());
             target.error(fault)
         }
         Ok(response) => response.map(Body::new),

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::Value;
 
+use crate::emf::{self, ImageTiming};
+use crate::instance_trace::InstanceTimeline;
 use crate::report::{CpuSeconds, Measurements, round1};
 use crate::{procstat, unix_seconds};
 
@@ -60,8 +62,38 @@ pub fn parse(message: &str) -> Option<InvocationReport> {
 #[derive(Debug, Default)]
 pub struct Fetched {
     pub reports: Vec<InvocationReport>,
+    /// Each report's log stream (one per instance) and time (ms since the epoch), in order.
+    pub placed: Vec<(String, i64)>,
+    /// The processor's metrics line of each image it rendered.
+    pub timings: Vec<ImageTiming>,
     /// The size of every log event, reports or not (log ingestion is billed by the byte).
     pub bytes: u64,
+}
+
+/// Instances on the run's time axis from their reports: a log stream is an instance, a report
+/// ends its invocation, and a cold start's init comes just before its first invocation.
+pub fn timelines(fetched: &Fetched, started_ms: i64) -> Vec<InstanceTimeline> {
+    let mut streams: Vec<&str> = Vec::new();
+    let mut timelines: Vec<InstanceTimeline> = Vec::new();
+    for (report, (stream, at_ms)) in fetched.reports.iter().zip(&fetched.placed) {
+        let end = (*at_ms - started_ms) as f64 / 1000.0;
+        let start = end - report.duration_ms / 1000.0;
+        let index = match streams.iter().position(|s| s == stream) {
+            Some(index) => index,
+            None => {
+                streams.push(stream);
+                timelines.push(InstanceTimeline {
+                    instance: timelines.len() as u64,
+                    started_s: start - report.init_ms.unwrap_or(0.0) / 1000.0,
+                    init_ms: report.init_ms,
+                    busy_s: Vec::new(),
+                });
+                timelines.len() - 1
+            }
+        };
+        timelines[index].busy_s.push([start, end]);
+    }
+    timelines
 }
 
 /// The reports a function's log group received between two times (milliseconds since the
@@ -82,9 +114,19 @@ pub async fn fetch(
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(aws_sdk_cloudwatchlogs::Error::from)?;
-        for message in page.events().iter().filter_map(|e| e.message()) {
+        for event in page.events() {
+            let Some(message) = event.message() else {
+                continue;
+            };
             fetched.bytes += message.len() as u64;
-            fetched.reports.extend(parse(message));
+            fetched.timings.extend(emf::parse(message));
+            if let Some(report) = parse(message) {
+                fetched.reports.push(report);
+                fetched.placed.push((
+                    event.log_stream_name().unwrap_or_default().to_owned(),
+                    event.timestamp().unwrap_or_default(),
+                ));
+            }
         }
     }
     Ok(fetched)
@@ -103,17 +145,21 @@ pub async fn aws_measurements(
 ) -> anyhow::Result<Measurements> {
     let log_group = format!("/aws/lambda/{function}");
     let waited = Instant::now();
-    let mut reports = Vec::new();
+    let mut seen = 0;
     loop {
         let end_ms = unix_seconds() as i64 * 1000 + 60_000;
         let fetched = fetch(logs, &log_group, started_ms, end_ms)
             .await
             .with_context(|| format!("reading {log_group}"))?;
-        let settled = !fetched.reports.is_empty() && fetched.reports.len() == reports.len();
-        reports = fetched.reports;
+        let settled = !fetched.reports.is_empty() && fetched.reports.len() == seen;
+        seen = fetched.reports.len();
         if settled || waited.elapsed() >= wait {
+            let reports = &fetched.reports;
             let invocations = reports.len();
             return Ok(Measurements {
+                init_ms: reports.iter().filter_map(|r| r.init_ms).collect(),
+                image_timings: fetched.timings.clone(),
+                instances: timelines(&fetched, started_ms),
                 durations_ms: reports.iter().map(|r| r.duration_ms).collect(),
                 billed_ms: reports.iter().map(|r| r.billed_ms).sum(),
                 // Lambda does not report batch sizes; spread the processed messages evenly.
@@ -170,5 +216,36 @@ mod tests {
         ] {
             assert_eq!(parse(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn each_log_stream_is_an_instance_and_a_cold_start_comes_before_its_first_invocation() {
+        let report = |duration_ms, init_ms| InvocationReport {
+            duration_ms,
+            billed_ms: duration_ms,
+            memory_mb: 1769.0,
+            max_memory_used_mb: 80.0,
+            init_ms,
+        };
+        let fetched = Fetched {
+            reports: vec![
+                report(500.0, Some(40.0)),
+                report(200.0, None),
+                report(300.0, Some(50.0)),
+            ],
+            placed: vec![
+                ("a".into(), 10_000),
+                ("a".into(), 11_000),
+                ("b".into(), 12_000),
+            ],
+            timings: Vec::new(),
+            bytes: 0,
+        };
+        let timelines = timelines(&fetched, 8_000);
+        assert_eq!(timelines.len(), 2);
+        assert_eq!(timelines[0].busy_s, [[1.5, 2.0], [2.8, 3.0]]);
+        assert_eq!(timelines[0].init_ms, Some(40.0));
+        assert!((timelines[0].started_s - 1.46).abs() < 1e-9);
+        assert_eq!((timelines[1].instance, timelines[1].busy_s.len()), (1, 1));
     }
 }

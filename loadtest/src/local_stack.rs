@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use tokio::sync::watch;
@@ -13,7 +14,9 @@ use tokio::task::JoinHandle;
 use crate::async_invoke::{AsyncInvoker, AsyncSpec};
 use crate::chaos::{self, ChaosSettings, Injected};
 use crate::deployment::{Deployment, FunctionConfig};
+use crate::emf;
 use crate::event_source_mapping::{MappingSpec, MappingStats, run_mapping};
+use crate::fault_log::FaultLog;
 use crate::fault_proxy::{FaultCounts, FaultPlan, FaultProxy, Target};
 use crate::function_pool::{FunctionPool, FunctionSpec};
 use crate::procstat;
@@ -50,6 +53,7 @@ pub struct LocalStack {
     poller: JoinHandle<()>,
     killer: Option<JoinHandle<usize>>,
     stats: Arc<Mutex<MappingStats>>,
+    faults: Arc<FaultLog>,
     s3_faults: Option<Arc<FaultCounts>>,
     sqs_faults: Option<Arc<FaultCounts>>,
     settings: Settings,
@@ -80,10 +84,11 @@ fn spec(config: &FunctionConfig, binary: PathBuf, endpoint: &str) -> FunctionSpe
 fn endpoint_for(
     settings: &Settings,
     plan: Option<FaultPlan>,
+    faults: &Arc<FaultLog>,
 ) -> Result<(String, Option<Arc<FaultCounts>>)> {
     match plan {
         Some(plan) => {
-            let proxy = FaultProxy::start(&settings.endpoint, plan)?;
+            let proxy = FaultProxy::start(&settings.endpoint, plan, Arc::clone(faults))?;
             Ok((proxy.endpoint, Some(proxy.counts)))
         }
         None => Ok((settings.endpoint.clone(), None)),
@@ -97,6 +102,7 @@ impl LocalStack {
         clients: EmulatorClients,
     ) -> Result<Self> {
         // In chaos runs the processor reaches S3, and the trigger SQS, through fault proxies.
+        let faults = Arc::new(FaultLog::default());
         let (processor_endpoint, s3_faults) = endpoint_for(
             &settings,
             settings.chaos.map(|chaos| FaultPlan {
@@ -105,6 +111,7 @@ impl LocalStack {
                 burst: None,
                 seed: chaos.seed,
             }),
+            &faults,
         )?;
         let processor = Arc::new(
             FunctionPool::start(
@@ -128,6 +135,7 @@ impl LocalStack {
                         burst: chaos.sqs_fault_burst,
                         seed: chaos.seed.wrapping_add(1),
                     }),
+                    &faults,
                 )?;
                 let pool = FunctionPool::start(
                     &spec(config, binary.clone(), &endpoint),
@@ -182,9 +190,9 @@ impl LocalStack {
             Arc::clone(&stats),
         ));
         let killer = settings.chaos.map(|chaos| {
-            let pool = Arc::clone(&processor);
+            let (pool, log) = (Arc::clone(&processor), Arc::clone(&faults));
             tokio::spawn(async move {
-                chaos::kill_instances(&pool, chaos.kills, chaos.span, chaos.seed).await
+                chaos::kill_instances(&pool, chaos.kills, chaos.span, chaos.seed, &log).await
             })
         });
         let basis = format!(
@@ -200,6 +208,7 @@ impl LocalStack {
             poller,
             killer,
             stats,
+            faults,
             s3_faults,
             sqs_faults,
             settings,
@@ -216,8 +225,8 @@ impl LocalStack {
     }
 
     /// Stops polling, waits for the chaos killer, and returns what the functions used and what
-    /// was injected.
-    pub async fn stop(self) -> Result<(Measurements, Injected)> {
+    /// was injected, with times in seconds since `origin` (the run's start).
+    pub async fn stop(self, origin: Instant) -> Result<(Measurements, Injected)> {
         let _ = self.stop.send(true);
         self.poller.await?;
         let kills_mid_invocation = match self.killer {
@@ -225,11 +234,17 @@ impl LocalStack {
             None => 0,
         };
         let stats = std::mem::take(&mut *self.stats.lock().expect("lock"));
-        let log_bytes = std::fs::read_dir(&self.settings.log_dir).map_or(0, |dir| {
-            dir.filter_map(|e| e.ok()?.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        });
+        let logs: Vec<String> = std::fs::read_dir(&self.settings.log_dir)
+            .map(|dir| {
+                dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let log_bytes = logs.iter().map(|text| text.len() as u64).sum();
+        let instances = self.processor.api.timelines(origin);
+        for &at in &stats.duplicated_at {
+            self.faults.record_span("batch delivered twice", at, at);
+        }
         let invocations = &stats.invocations;
         let measurements = Measurements {
             durations_ms: invocations.iter().map(|i| i.duration_ms).collect(),
@@ -248,6 +263,9 @@ impl LocalStack {
             },
             log_bytes,
             basis: self.basis,
+            init_ms: instances.iter().filter_map(|t| t.init_ms).collect(),
+            image_timings: emf::timings(logs.iter().map(String::as_str)),
+            instances,
         };
         let tally = |counts: &Option<Arc<FaultCounts>>| {
             counts.as_ref().map(|c| c.tally()).unwrap_or_default()
@@ -259,6 +277,7 @@ impl LocalStack {
             sqs_faults: tally(&self.sqs_faults),
             duplicated_batches: stats.duplicated_batches,
             trigger_events: self.trigger.as_ref().map(|(_, invoker)| invoker.stats()),
+            events: self.faults.events(origin),
         };
         Ok((measurements, injected))
     }

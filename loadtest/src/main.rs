@@ -90,6 +90,7 @@ async fn sweep(
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("sweep.md"), &table)?;
     std::fs::write(dir.join("sweep.json"), serde_json::to_vec_pretty(&rows)?)?;
-    println!("{table}\nSweep: {}/sweep.{{md,json}}", dir.display());
+    std::fs::write(dir.join("sweep.html"), SweepRow::html(&rows))?;
+    println!("{table}\nSweep: {}/sweep.{{md,json,html}}", dir.display());
     Ok(())
 }

@@ -128,7 +128,7 @@ pub async fn run_pass(
 
     let (measured, chaos) = match stack {
         Some(stack) => {
-            let (measured, injected) = stack.stop().await?;
+            let (measured, injected) = stack.stop(run.started).await?;
             let chaos = match (&audited, &chaos_settings) {
                 (Some(uploads), Some(settings)) => {
                     eprintln!("chaos: auditing every upload");
@@ -165,6 +165,10 @@ pub async fn run_pass(
         run_id: run_id.to_owned(),
         target: args.target.label(),
         rate: args.rate,
+        images: match &args.images {
+            Some(folder) => format!("photos from {}", folder.display()),
+            None => format!("generated photos ({})", args.sizes),
+        },
     };
     let report = Report::build(&pass, &run, &timeline, measured, chaos);
     report.write(&run_dir)?;

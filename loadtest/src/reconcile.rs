@@ -8,7 +8,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use contract::output_key;
 
 use crate::deployment::Deployment;
-use crate::run::{QueueSample, RunContext};
+use crate::run::{DlqSample, QueueSample, RunContext};
 
 /// The keys under which an upload's renditions appear.
 pub fn rendition_keys(deployment: &Deployment, key: &str, names: &[String]) -> Vec<String> {
@@ -138,11 +138,16 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
         let now = started.elapsed().as_secs_f64();
         if now - last_depth_sample >= 1.0 {
             let (visible, in_flight) = queue_counts(sqs, &deployment.queue_url).await;
+            let (dead, dead_in_flight) = queue_counts(sqs, &deployment.dlq_url).await;
             let mut t = timeline.lock().expect("lock");
             t.queue_depth.push(QueueSample {
                 at_s: now,
                 visible,
                 in_flight,
+            });
+            t.dlq_depth.push(DlqSample {
+                at_s: now,
+                messages: dead + dead_in_flight,
             });
             last_depth_sample = now;
         }

@@ -37,6 +37,7 @@ pub struct Timeline {
     /// The first upload failure, verbatim.
     pub first_upload_error: Option<String>,
     pub queue_depth: Vec<QueueSample>,
+    pub dlq_depth: Vec<DlqSample>,
     /// Uploads of this run whose message is in the dead-letter queue.
     pub dlq_keys: HashSet<String>,
     /// Trigger mode: uploads whose event is a record in the trigger's failure queue.
@@ -61,6 +62,22 @@ impl Serialize for QueueSample {
         tuple.serialize_element(&self.visible)?;
         tuple.serialize_element(&self.in_flight)?;
         tuple.end()
+    }
+}
+
+/// The dead-letter queue's depth at one moment of the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DlqSample {
+    /// Seconds since the run started.
+    pub at_s: f64,
+    /// Messages in the queue, visible or not.
+    pub messages: u64,
+}
+
+/// `report.json` carries each sample as `[seconds, messages]`.
+impl Serialize for DlqSample {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.at_s, self.messages).serialize(serializer)
     }
 }
 

@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{Notify, oneshot};
 
+use crate::instance_trace::{InstanceTimeline, Traces};
+
 const PREFIX: &str = "/2018-06-01/runtime";
 
 /// How an invocation ended, as the function reported it.
@@ -53,6 +55,7 @@ struct Shared {
     /// Instances whose process exited: a `next` request still pending from one is not served.
     exited: Mutex<HashSet<u64>>,
     next_instance: AtomicU64,
+    traces: Traces,
 }
 
 /// The Runtime API of one function: an invocation queue that instances' endpoints serve.
@@ -84,6 +87,8 @@ impl RuntimeApi {
     /// ends; returns the instance's id and `host:port`, its `AWS_LAMBDA_RUNTIME_API`.
     pub fn serve_instance(&self) -> std::io::Result<(u64, String)> {
         let instance = self.shared.next_instance.fetch_add(1, Ordering::Relaxed);
+        // The caller starts the process next: its init runs from here to its first `next`.
+        self.shared.traces.started(instance);
         let app = Router::new()
             .route(&format!("{PREFIX}/invocation/next"), get(next))
             .route(
@@ -105,6 +110,7 @@ impl RuntimeApi {
     /// process exits mid-invocation. Returns whether there was one.
     pub fn instance_exited(&self, instance: u64) -> bool {
         self.shared.exited.lock().expect("lock").insert(instance);
+        self.shared.traces.exited(instance);
         // Wake any `next` still pending from it, so it gives up its turn.
         self.shared.arrived.notify_waiters();
         let held = self.shared.held.lock().expect("lock").remove(&instance);
@@ -152,6 +158,11 @@ impl RuntimeApi {
         }
     }
 
+    /// Each instance's start, init and invocations, in seconds since `origin`.
+    pub fn timelines(&self, origin: std::time::Instant) -> Vec<InstanceTimeline> {
+        self.shared.traces.timelines(origin)
+    }
+
     /// The bodies the functions posted to `/init/error` (bad configuration, for example).
     pub fn init_errors(&self) -> Vec<Bytes> {
         self.shared.init_errors.lock().expect("lock").clone()
@@ -161,6 +172,7 @@ impl RuntimeApi {
 async fn next(State((shared, instance)): State<InstanceState>) -> Response {
     // Asking for the next invocation means the previous one is over.
     shared.held.lock().expect("lock").remove(&instance);
+    shared.traces.asked(instance);
     loop {
         // Register interest before looking, so an invocation queued in between is not missed.
         let notified = shared.arrived.notified();
@@ -175,6 +187,7 @@ async fn next(State((shared, instance)): State<InstanceState>) -> Response {
                 .lock()
                 .expect("lock")
                 .insert(instance, pending.id.clone());
+            shared.traces.took(instance);
             let deadline_ms = pending
                 .deadline
                 .duration_since(SystemTime::UNIX_EPOCH)

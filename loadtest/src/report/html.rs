@@ -1,88 +1,274 @@
-//! The report as one self-contained HTML page.
+//! The report as one self-contained HTML page: the run's settings, its outcome and cost as
+//! tables, and the charts as inline SVG. No scripts, no external requests.
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::charts::{bar_chart, histogram, line_chart, power_tuning, timelines};
+use super::{Report, SweepRow};
 
-impl Report {
-    pub fn html(&self) -> String {
-        let throughput: Vec<(f64, f64)> = self
-            .throughput_per_second
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (i as f64, f64::from(*n)))
-            .collect();
-        let mut sorted = self.latencies_ms.clone();
-        sorted.sort_by(f64::total_cmp);
-        let cdf: Vec<(f64, f64)> = sorted
-            .iter()
-            .enumerate()
-            .map(|(i, ms)| (*ms, (i + 1) as f64 / sorted.len() as f64))
-            .collect();
-        let depth: Vec<(f64, f64)> = self
-            .queue_depth
-            .iter()
-            .map(|sample| (sample.at_s, (sample.visible + sample.in_flight) as f64))
-            .collect();
-        let c = &self.cost_per_million_usd;
-        let costs = [
-            ("Lambda compute", c.lambda_compute_arm64),
-            ("Lambda requests", c.lambda_requests),
-            ("SQS", c.sqs_requests),
-            ("S3 PUT", c.s3_put),
-            ("S3 GET", c.s3_get),
-            ("Logs", c.log_ingestion),
-        ];
-        let markdown = self.markdown().replace('&', "&amp;").replace('<', "&lt;");
-        format!(
-            "<!doctype html><meta charset=utf-8><title>Load test {id}</title>\
-             <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}svg{{border:1px solid #ccc;margin:.5em 0}}</style>\
-             <h1>Load test {id}</h1><pre>{markdown}</pre>\
-             <h2>Throughput (images completed per second)</h2>{t}\
-             <h2>Latency CDF (ms)</h2>{l}\
-             <h2>Queue depth (visible + in flight)</h2>{d}\
-             <h2>Cost per million images (USD)</h2>{b}",
-            id = self.run_id,
-            t = line_chart(&throughput),
-            l = line_chart(&cdf),
-            d = line_chart(&depth),
-            b = bar_chart(&costs),
-        )
-    }
+const STYLE: &str = "body{font-family:sans-serif;max-width:64em;margin:2em auto;padding:0 1em;color:#222}\
+    h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em}\
+    table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}\
+    th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
+    .settings td,.settings th,.speed th{text-align:left}.pass{color:#2e7d32;font-weight:bold}.fail{color:#c62828;font-weight:bold}\
+    figure{margin:1em 0}figure svg{max-width:100%;height:auto}";
+
+/// Escapes text for HTML.
+fn text(value: impl std::fmt::Display) -> String {
+    value
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
-const W: f64 = 600.0;
-const H: f64 = 200.0;
+/// A table with a header row; every cell is escaped.
+fn table(class: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+    let mut html = format!("<table class={class}><tr>");
+    for h in head {
+        let _ = write!(html, "<th>{}</th>", text(h));
+    }
+    html.push_str("</tr>");
+    for row in rows {
+        html.push_str("<tr>");
+        for cell in row {
+            let _ = write!(html, "<td>{}</td>", text(cell));
+        }
+        html.push_str("</tr>");
+    }
+    html + "</table>"
+}
 
-fn line_chart(points: &[(f64, f64)]) -> String {
-    let max_x = points.iter().map(|p| p.0).fold(1e-9, f64::max);
-    let max_y = points.iter().map(|p| p.1).fold(1e-9, f64::max);
-    let path: Vec<String> = points
-        .iter()
-        .map(|(x, y)| format!("{:.1},{:.1}", x / max_x * W, H - y / max_y * H))
-        .collect();
+fn figure(id: &str, svg: String) -> String {
+    format!("<figure class=chart id={id}>{svg}</figure>")
+}
+
+fn page(title: &str, body: &str) -> String {
     format!(
-        "<svg width={W} height={h} viewBox='0 -15 {W} {h}'><polyline fill=none stroke=steelblue stroke-width=2 points='{}'/>\
-         <text x=0 y=-3 font-size=11>max y {max_y:.1}, max x {max_x:.1}</text></svg>",
-        path.join(" "),
-        h = H + 15.0
+        "<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>\
+         <style>{STYLE}</style><body>{body}</body></html>",
+        title = text(title)
     )
 }
 
-fn bar_chart(parts: &[(&str, f64)]) -> String {
-    let max = parts.iter().map(|p| p.1).fold(1e-9, f64::max);
-    let mut svg = format!("<svg width={W} height={}>", parts.len() * 24);
-    for (i, (name, usd)) in parts.iter().enumerate() {
-        let y = i * 24;
-        let _ = write!(
-            svg,
-            "<text x=0 y={} font-size=12>{name}</text><rect x=130 y={} width={:.1} height=16 fill=steelblue/><text x={:.1} y={} font-size=12>{usd:.2}</text>",
-            y + 14,
-            y + 2,
-            usd / max * 380.0,
-            136.0 + usd / max * 380.0,
-            y + 14
-        );
+impl Report {
+    fn settings_table(&self) -> String {
+        let s = &self.settings;
+        let rate = s
+            .offered_rate
+            .map_or("as fast as possible".to_owned(), |r| {
+                format!("{r} uploads/s")
+            });
+        let rows = vec![
+            vec!["target".into(), s.target.clone()],
+            vec!["notification mode".into(), s.notification_mode.clone()],
+            vec!["processor instances".into(), s.instances.to_string()],
+            vec!["processor memory".into(), format!("{} MB", s.memory_mb)],
+            vec![
+                "batch size / window".into(),
+                format!("{} / {} s", s.batch_size, s.batching_window_s),
+            ],
+            vec!["offered load".into(), rate],
+            vec!["images".into(), s.images.clone()],
+        ];
+        table("settings", &["setting", "value"], &rows)
     }
-    svg + "</svg>"
+
+    fn outcome_table(&self) -> String {
+        table(
+            "outcomes",
+            &[
+                "uploaded",
+                "done",
+                "rejected",
+                "in DLQ",
+                "in trigger failures",
+                "missing",
+                "upload errors",
+            ],
+            &[[
+                self.uploaded,
+                self.done,
+                self.rejected,
+                self.dlq as usize,
+                self.trigger_failures,
+                self.missing,
+                self.upload_errors as usize,
+            ]
+            .map(|n| n.to_string())
+            .to_vec()],
+        )
+    }
+
+    fn speed_table(&self) -> String {
+        let p = |p: &super::Percentiles| [p.p50, p.p95, p.p99].map(|v| format!("{v}")).to_vec();
+        let mut latency = vec!["end-to-end latency (ms)".to_owned()];
+        latency.extend(p(&self.latency_ms));
+        let mut batch = vec!["batch duration (ms)".to_owned()];
+        batch.extend(p(&self.batch_duration_ms));
+        let mut html = table("latency", &["", "p50", "p95", "p99"], &[latency, batch]);
+        let rows = vec![
+            vec![
+                "images per second".into(),
+                self.images_per_second.to_string(),
+            ],
+            vec![
+                "processor ms per image".into(),
+                self.processor_ms_per_image.to_string(),
+            ],
+            vec![
+                "image core ms per image (decode, resize, encode)".into(),
+                self.image_core_ms_per_image.to_string(),
+            ],
+            vec![
+                "overhead ms per image (S3, JSON, logs, runtime)".into(),
+                self.overhead_ms_per_image.to_string(),
+            ],
+            vec![
+                "cold starts: count, init p50 / max (ms)".into(),
+                format!(
+                    "{}: {} / {}",
+                    self.init_ms.count, self.init_ms.p50, self.init_ms.max
+                ),
+            ],
+            vec![
+                "invocations, mean batch size".into(),
+                format!("{}, {}", self.invocations, self.mean_batch_size),
+            ],
+            vec![
+                "peak instance memory (MiB)".into(),
+                self.peak_instance_memory_mib.to_string(),
+            ],
+            vec![
+                "instances busy (%)".into(),
+                self.processor_busy_percent.to_string(),
+            ],
+            vec!["wall time (s)".into(), self.wall_seconds.to_string()],
+        ];
+        html.push_str(&table("speed", &["measure", "value"], &rows));
+        html
+    }
+
+    fn cost_table(&self) -> String {
+        let mut rows: Vec<Vec<String>> = self
+            .cost_figure()
+            .bars
+            .iter()
+            .map(|(name, usd)| vec![(*name).to_owned(), format!("{usd:.2}")])
+            .collect();
+        rows.push(vec![
+            "total".into(),
+            format!("{:.2}", self.cost_per_million_usd.total),
+        ]);
+        rows.push(vec![
+            "Lambda compute if x86_64 (not in the total)".into(),
+            format!("{:.2}", self.cost_per_million_usd.lambda_compute_x86_64),
+        ]);
+        table("cost", &["part", "USD per million images"], &rows)
+    }
+
+    fn chaos_section(&self) -> String {
+        let Some(chaos) = &self.chaos else {
+            return String::new();
+        };
+        let verdict = if chaos.audit.passed() { "pass" } else { "fail" };
+        let rows = vec![
+            vec!["seed".into(), chaos.seed.to_string()],
+            vec![
+                "instance kills (mid-invocation)".into(),
+                format!("{} ({})", chaos.instance_kills, chaos.kills_mid_invocation),
+            ],
+            vec![
+                "S3 faults / object calls".into(),
+                format!(
+                    "{} / {}",
+                    chaos.s3_faults_before + chaos.s3_faults_after,
+                    chaos.s3_object_calls
+                ),
+            ],
+            vec![
+                "batches delivered twice".into(),
+                chaos.duplicated_batches.to_string(),
+            ],
+            vec!["poison uploads".into(), chaos.poison_uploads.to_string()],
+            vec![
+                "redriven from the trigger's failure queue".into(),
+                chaos.redriven.to_string(),
+            ],
+        ];
+        format!(
+            "<h2>Chaos</h2><p>Audit: <span class={verdict}>{}</span></p>{}",
+            text(chaos.audit.summary()),
+            table("chaos", &["injected", "count"], &rows)
+        )
+    }
+
+    pub fn html(&self) -> String {
+        let mut body = format!(
+            "<h1>Load test {}</h1>{}<h2>Outcome</h2>{}",
+            text(&self.run_id),
+            self.settings_table(),
+            self.outcome_table()
+        );
+        if let Some(error) = &self.first_upload_error {
+            let _ = write!(body, "<p>First upload error: {}</p>", text(error));
+        }
+        body.push_str(&self.chaos_section());
+        let _ = write!(
+            body,
+            "<h2>Speed</h2>{}{}{}{}{}{}<h2>Instances</h2>{}<h2>Cost</h2>{}{}<p>{}</p>",
+            self.speed_table(),
+            figure("throughput", line_chart(&self.throughput_figure())),
+            figure("latency-histogram", histogram(&self.latency_histogram())),
+            figure("latency-cdf", line_chart(&self.latency_cdf())),
+            figure(
+                "latency-by-upload",
+                line_chart(&self.latency_over_time_figure())
+            ),
+            figure("queues", line_chart(&self.queue_figure())),
+            figure("instances", timelines(&self.instances_figure())),
+            self.cost_table(),
+            figure("cost", bar_chart(&self.cost_figure())),
+            text(&self.cost_basis),
+        );
+        page(&format!("Load test {}", self.run_id), &body)
+    }
+}
+
+impl SweepRow {
+    /// The sweep's page: Power Tuning's chart and the table.
+    pub fn html(rows: &[SweepRow]) -> String {
+        let chart = SweepRow::figure(rows)
+            .map_or(String::new(), |f| figure("power-tuning", power_tuning(&f)));
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.memory_mb.to_string(),
+                    r.images_per_second.to_string(),
+                    r.latency_ms.p50.to_string(),
+                    r.latency_ms.p95.to_string(),
+                    r.processor_ms_per_image.to_string(),
+                    r.peak_instance_memory_mib.to_string(),
+                    format!("{:.2}", r.cost_per_million_usd),
+                ]
+            })
+            .collect();
+        let head = [
+            "memory MB",
+            "images/s",
+            "p50 ms",
+            "p95 ms",
+            "ms/image",
+            "peak MiB",
+            "USD per million",
+        ];
+        page(
+            "Memory sweep",
+            &format!(
+                "<h1>Memory sweep</h1>{chart}{}",
+                table("sweep", &head, &cells)
+            ),
+        )
+    }
 }

@@ -1,6 +1,8 @@
 //! The load-test report: what a run measured, built into `report.json` (the contract other
 //! tools read), `report.md` and `report.html`.
 
+mod charts;
+mod figures;
 mod html;
 mod markdown;
 
@@ -11,7 +13,9 @@ use serde::Serialize;
 
 use crate::chaos::ChaosReport;
 use crate::cost::{CostPerMillion, UsagePerImage};
-use crate::run::{QueueSample, RunContext, Timeline};
+use crate::emf::ImageTiming;
+use crate::instance_trace::InstanceTimeline;
+use crate::run::{DlqSample, QueueSample, RunContext, Timeline};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Percentiles {
@@ -40,6 +44,28 @@ impl Percentiles {
     }
 }
 
+/// Cold starts: how many, and their init durations.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitMs {
+    pub count: usize,
+    pub p50: f64,
+    pub max: f64,
+}
+
+/// How a run was set up, as the report's header shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSettings {
+    pub target: String,
+    pub notification_mode: String,
+    pub instances: usize,
+    pub memory_mb: u32,
+    pub batch_size: usize,
+    pub batching_window_s: f64,
+    /// Offered uploads per second, when paced (open loop); none means as fast as possible.
+    pub offered_rate: Option<f64>,
+    pub images: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CpuSeconds {
     pub processor: f64,
@@ -53,6 +79,7 @@ pub struct Report {
     pub run_id: String,
     pub target: String,
     pub notification_mode: String,
+    pub settings: RunSettings,
     pub uploaded: usize,
     pub done: usize,
     pub rejected: usize,
@@ -66,6 +93,14 @@ pub struct Report {
     /// Upload finished to last rendition (or rejection record) seen; polled every 250 ms.
     pub latency_ms: Percentiles,
     pub processor_ms_per_image: f64,
+    /// The image core's decode, resize and encode per rendered image, from the processor's
+    /// metrics lines.
+    pub image_core_ms_per_image: f64,
+    /// Billed processor milliseconds per image beyond the image core: S3 reads and writes,
+    /// JSON, logging, the runtime.
+    pub overhead_ms_per_image: f64,
+    /// Cold starts' init: process start to the first request for work.
+    pub init_ms: InitMs,
     pub batch_duration_ms: Percentiles,
     pub invocations: usize,
     pub mean_batch_size: f64,
@@ -80,9 +115,17 @@ pub struct Report {
     pub cost_basis: String,
     /// `[seconds, visible, in flight]`
     pub queue_depth: Vec<QueueSample>,
+    /// `[seconds, messages]` of the dead-letter queue.
+    pub dlq_depth: Vec<DlqSample>,
     /// Completions per second, one entry per second of the run.
     pub throughput_per_second: Vec<u32>,
+    /// Uploads finished per second, one entry per second of the run: the offered load.
+    pub offered_per_second: Vec<u32>,
     pub latencies_ms: Vec<f64>,
+    /// `[seconds uploaded, latency ms]` of each upload that reached an outcome.
+    pub upload_latencies: Vec<(f64, f64)>,
+    /// What each function instance did when (locally; on AWS, per log stream).
+    pub instance_timelines: Vec<InstanceTimeline>,
     /// What a chaos run injected and what its audit found (`make chaos` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosReport>,
@@ -147,6 +190,12 @@ impl SweepRow {
 /// What a pass measured about the functions, locally or from CloudWatch Logs.
 #[derive(Debug, Clone)]
 pub struct Measurements {
+    /// Each cold start's init (process start to its first request for work).
+    pub init_ms: Vec<f64>,
+    /// The processor's metrics line of each image it rendered.
+    pub image_timings: Vec<ImageTiming>,
+    /// What each instance did when.
+    pub instances: Vec<InstanceTimeline>,
     /// Each invocation's duration.
     pub durations_ms: Vec<f64>,
     pub billed_ms: f64,
@@ -168,6 +217,8 @@ pub struct PassInfo {
     pub target: &'static str,
     /// Offered uploads per second (open loop), if paced.
     pub rate: Option<f64>,
+    /// Which images were uploaded, in words.
+    pub images: String,
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -184,16 +235,18 @@ impl Report {
         chaos: Option<ChaosReport>,
     ) -> Report {
         let deployment = &run.deployment;
-        let latencies: Vec<f64> = t
+        let mut upload_latencies: Vec<(f64, f64)> = t
             .done_s
             .iter()
             .chain(&t.rejected_s)
             .filter_map(|(key, seen)| {
                 t.uploaded_s
                     .get(key)
-                    .map(|up| ((seen - up) * 1000.0).max(0.0))
+                    .map(|up| (round1(*up), round1(((seen - up) * 1000.0).max(0.0))))
             })
             .collect();
+        upload_latencies.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let latencies: Vec<f64> = upload_latencies.iter().map(|p| p.1).collect();
         let processed = (t.done_s.len() + t.rejected_s.len()).max(1) as f64;
         let busy_ms: f64 = measured.durations_ms.iter().sum();
         let invocations = measured.durations_ms.len();
@@ -201,10 +254,19 @@ impl Report {
         let first_upload = t.uploaded_s.values().copied().fold(f64::INFINITY, f64::min);
         let last_done = t.done_s.values().copied().fold(0.0, f64::max);
         let span = (last_done - first_upload).max(1e-3);
-        let mut throughput = vec![0u32; t.wall_s.ceil() as usize + 1];
-        for seen in t.done_s.values() {
-            throughput[*seen as usize] += 1;
-        }
+        let per_second = |times: &mut dyn Iterator<Item = f64>| {
+            let mut counts = vec![0u32; t.wall_s.ceil() as usize + 1];
+            let last = counts.len() - 1;
+            for at in times {
+                counts[(at.max(0.0) as usize).min(last)] += 1;
+            }
+            counts
+        };
+        let throughput = per_second(&mut t.done_s.values().copied());
+        let offered = per_second(&mut t.uploaded_s.values().copied());
+        let core_ms: f64 = measured.image_timings.iter().map(|i| i.core_ms).sum();
+        let mut init = measured.init_ms.clone();
+        init.sort_by(f64::total_cmp);
         let trigger_mode = deployment.trigger.is_some();
         let usage = UsagePerImage {
             billed_ms_per_image: measured.billed_ms / processed,
@@ -224,6 +286,16 @@ impl Report {
             run_id: pass.run_id.clone(),
             target: pass.target.to_owned(),
             notification_mode: deployment.notification_mode.clone(),
+            settings: RunSettings {
+                target: pass.target.to_owned(),
+                notification_mode: deployment.notification_mode.clone(),
+                instances,
+                memory_mb: deployment.processor.memory_mb,
+                batch_size: deployment.batch_size,
+                batching_window_s: deployment.batching_window.as_secs_f64(),
+                offered_rate: pass.rate,
+                images: pass.images.clone(),
+            },
             uploaded,
             done: t.done_s.len(),
             rejected: t.rejected_s.len(),
@@ -240,6 +312,13 @@ impl Report {
             images_per_second: (t.done_s.len() as f64 / span * 100.0).round() / 100.0,
             latency_ms: Percentiles::of(&latencies),
             processor_ms_per_image: round1(busy_ms / processed),
+            image_core_ms_per_image: round1(core_ms / measured.image_timings.len().max(1) as f64),
+            overhead_ms_per_image: round1((measured.billed_ms - core_ms).max(0.0) / processed),
+            init_ms: InitMs {
+                count: init.len(),
+                p50: Percentiles::of(&init).p50,
+                max: round1(init.last().copied().unwrap_or(0.0)),
+            },
             batch_duration_ms: Percentiles::of(&measured.durations_ms),
             invocations,
             mean_batch_size: round1(measured.messages as f64 / invocations.max(1) as f64),
@@ -261,8 +340,12 @@ impl Report {
                 )),
             ),
             queue_depth: t.queue_depth.clone(),
+            dlq_depth: t.dlq_depth.clone(),
             throughput_per_second: throughput,
+            offered_per_second: offered,
             latencies_ms: latencies,
+            upload_latencies,
+            instance_timelines: measured.instances.clone(),
             chaos,
         }
     }
@@ -280,7 +363,10 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod percentile_tests {
     use super::Percentiles;
 
     #[test]
