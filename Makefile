@@ -59,6 +59,10 @@ SQS_FAULT_BURST ?= 35
 SEED         ?=
 # The headless browser that opens the load-test report in `make report-check`.
 CHROMIUM     ?= chromium
+# Which build of the harness and redrive local runs use: tools (optimised, for measuring) or
+# debug, the test build `make unit` has already made; the test targets use debug, which spares
+# CI a 12-minute build. The functions themselves are always the release build Lambda runs.
+HARNESS_PROFILE ?= tools
 
 .DEFAULT_GOAL := help
 .PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
@@ -85,21 +89,23 @@ test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target --test async_invoke -- --ignored
 
 # What the local stack runs: the two functions as Lambda runs them (release), and the harness and
-# redrive (the quicker-to-build tools profile).
+# redrive (HARNESS_PROFILE: the quicker-to-build tools profile, or the test build's binaries).
+HARNESS_DIR = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/$(HARNESS_PROFILE)
 LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger --bin processor --bin trigger && \
-	$(CARGO) build --profile tools --locked -p loadtest -p trigger --bin loadtest --bin redrive
+	$(if $(filter debug,$(HARNESS_PROFILE)),$(CARGO) test --workspace --locked --no-run, \
+	$(CARGO) build --profile $(HARNESS_PROFILE) --locked -p loadtest -p trigger --bin loadtest --bin redrive)
 
 loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready $(if $(filter cdk,$(DEPLOYER)),cdk-build) ## The whole pipeline on this machine, or TARGET=aws (DEPLOYER, COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
 	$(LOCAL_BINARIES)
 ifeq ($(TARGET),aws)
 	$(MAKE) --no-print-directory describe-stack
-	target/tools/loadtest --target aws --state $(TF_WORK)/deployed.json \
+	$(HARNESS_DIR)/loadtest --target aws --state $(TF_WORK)/deployed.json \
 		--count $(COUNT) --corrupt $(CORRUPT) --sizes $(SIZES) $(if $(RATE),--rate $(RATE)) \
 		$(if $(IMAGES),--images $(IMAGES)) $(if $(SWEEP),--sweep $(SWEEP))
 else ifeq ($(TARGET),local)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		DEPLOYER=$(DEPLOYER) COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) \
-		bash loadtest/run-local.sh
+		HARNESS_DIR=$(HARNESS_DIR) bash loadtest/run-local.sh
 else
 	@echo "TARGET=$(TARGET): use local or aws" >&2; exit 2
 endif
@@ -130,7 +136,8 @@ chaos: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Chaos load test: kills, S3 fault
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		CHAOS=1 COUNT=$(CHAOS_COUNT) RATE=$(CHAOS_RATE) CORRUPT=0 IMAGES=$(IMAGES) SIZES=1920x1080,1600x1200,1280x960 MODE=$(MODE) \
 		FUNCTION_TIMEOUT=10 TIMEOUT=900 KILLS=$(KILLS) S3_FAULTS=$(S3_FAULTS) DUPLICATES=$(DUPLICATES) \
-		SQS_FAULTS=$(SQS_FAULTS) SQS_FAULT_BURST=$(SQS_FAULT_BURST) SEED=$(SEED) bash loadtest/run-local.sh
+		SQS_FAULTS=$(SQS_FAULTS) SQS_FAULT_BURST=$(SQS_FAULT_BURST) SEED=$(SEED) HARNESS_DIR=$(HARNESS_DIR) \
+		bash loadtest/run-local.sh
 
 report-check: ## Open the last load test's report in headless Chromium: charts with tick labels, a bar per cost part, no Markdown, no requests, a screenshot
 	@command -v $(CHROMIUM) >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
@@ -138,11 +145,12 @@ report-check: ## Open the last load test's report in headless Chromium: charts w
 	$(PYTHON) loadtest/tests/browser_check.py target/loadtest/latest $(CHROMIUM)
 
 test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
-	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
+	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7 \
+		HARNESS_PROFILE=debug
 
 test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
 	rm -rf target/loadtest/latest
-	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct
+	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct HARNESS_PROFILE=debug
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
 			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \
@@ -173,10 +181,11 @@ tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the r
 		bash terraform/tests/apply_local.sh $$mode || exit 1; \
 	done
 
+tf-destroy-local: HARNESS_PROFILE = debug
 tf-destroy-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## make destroy's steps on a local stack with messages in flight (after the release binaries are built)
 	$(LOCAL_BINARIES)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
-		bash terraform/tests/destroy_in_flight.sh
+		HARNESS_DIR=$(HARNESS_DIR) bash terraform/tests/destroy_in_flight.sh
 
 # The CDK app's packages, installed from the lock file; npm's cache lives in target/ so a second
 # install on the same machine reads it instead of the registry.

@@ -5,7 +5,8 @@
 # state, also on Ctrl-C or failure.
 # Settings (environment): DEPLOYER (terraform|cdk), COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE
 # (direct|trigger), TIMEOUT,
-# OUT_DIR, FUNCTION_TIMEOUT (the processor's timeout; the queue's visibility is 6x it), and for
+# OUT_DIR, HARNESS_DIR (where the loadtest and redrive binaries are; default target/tools),
+# FUNCTION_TIMEOUT (the processor's timeout; the queue's visibility is 6x it), and for
 # chaos runs CHAOS=1 with KILLS, S3_FAULTS, DUPLICATES, SEED, and in trigger mode SQS_FAULTS and
 # SQS_FAULT_BURST (seconds in which every SendMessageBatch of the trigger fails).
 set -euo pipefail
@@ -56,7 +57,7 @@ case "${DEPLOYER:-terraform}" in
 esac
 
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
-tools="${CARGO_TARGET_DIR:-$root/target}/tools"
+tools="${HARNESS_DIR:-${CARGO_TARGET_DIR:-$root/target}/tools}"
 args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$emulator_pid"
   --processor-bin "$bin/processor" --trigger-bin "$bin/trigger" --redrive-bin "$tools/redrive"
   --outputs "$work/outputs.json"

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, QueueAttributeName};
 use contract::output_key;
 
 use crate::deployment::Deployment;
@@ -80,13 +80,15 @@ pub async fn trigger_failure_keys(sqs: &aws_sdk_sqs::Client, url: &str) -> HashS
 }
 
 /// The upload keys of the messages a queue holds for a person. They are received, not deleted:
-/// they stay there for `make redrive`, hidden for a few seconds so one scan sees each once.
+/// hidden while the scan runs so it sees each once, then made visible again at once, so that a
+/// scan just before `redrive` (or the next scan) does not find the queue empty.
 async fn held_keys(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
     read: impl Fn(&str) -> Option<contract::Request>,
 ) -> HashSet<String> {
     let mut keys = HashSet::new();
+    let mut receipts = Vec::new();
     loop {
         let received = sqs
             .receive_message()
@@ -99,13 +101,36 @@ async fn held_keys(
             .map(|r| r.messages.unwrap_or_default())
             .unwrap_or_default();
         if messages.is_empty() {
+            release(sqs, url, receipts).await;
             return keys;
         }
         for message in messages {
             if let Some(contract::Request::Jobs(jobs)) = read(message.body().unwrap_or_default()) {
                 keys.extend(jobs.into_iter().map(|job| job.key));
             }
+            receipts.extend(message.receipt_handle);
         }
+    }
+}
+
+/// Makes received messages visible again (visibility timeout 0), ten per call.
+async fn release(sqs: &aws_sdk_sqs::Client, url: &str, receipts: Vec<String>) {
+    for chunk in receipts.chunks(10) {
+        let entries = chunk.iter().enumerate().filter_map(|(i, receipt)| {
+            ChangeMessageVisibilityBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(receipt)
+                .visibility_timeout(0)
+                .build()
+                .ok()
+        });
+        // A message left hidden reappears after its 5 s anyway: nothing is lost if this fails.
+        let _ = sqs
+            .change_message_visibility_batch()
+            .queue_url(url)
+            .set_entries(Some(entries.collect()))
+            .send()
+            .await;
     }
 }
 

@@ -1,7 +1,8 @@
 //! Asynchronous invocation as the local Lambda service plays it for the trigger, on moto: a
 //! failing event is retried twice with Lambda's growing waits and then recorded on the
 //! on-failure queue; a retry that succeeds leaves no record; a throttled event ages out into a
-//! record without being run; and the SQS mapping starts nothing while the function is throttled.
+//! record without being run; the SQS mapping starts nothing while the function is throttled;
+//! and the harness's scans of the on-failure queue leave its records there for `redrive`.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use loadtest::async_invoke::{AsyncInvoker, AsyncSpec, AsyncStats};
 use loadtest::deployment::AsyncConfig;
+use loadtest::reconcile;
 use loadtest::runtime_api::RuntimeApi;
 use loadtest::throttle::Throttle;
 
@@ -135,6 +137,27 @@ async fn a_failing_event_is_retried_twice_then_recorded() {
         records[0]["requestPayload"], original,
         "the event itself, for redrive"
     );
+}
+
+/// The harness scans the failure queue while it waits, and `redrive` runs right after the last
+/// scan: a scan must leave every record visible, or `redrive` finds the queue empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn scans_of_the_failure_queue_leave_its_records_for_redrive() {
+    let setup = setup().await;
+    let api = RuntimeApi::new("trigger");
+    common::fake_runtime(&api, |_| {
+        common::Answer::Error(serde_json::json!({"errorType": "NotEnqueued"}))
+    });
+    let invoker = invoker(&setup, &api, Duration::from_secs(21600));
+    invoker.invoke(event());
+    assert_eq!(settle(&invoker).await.sent_to_failure_queue, 1);
+    let sqs = aws_sdk_sqs::Client::new(&setup.config);
+    let first = reconcile::trigger_failure_keys(&sqs, &setup.failures_url).await;
+    let second = reconcile::trigger_failure_keys(&sqs, &setup.failures_url).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first, second, "a scan hid the record from the next one");
+    assert_eq!(records(&setup).await.len(), 1, "redrive would find nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

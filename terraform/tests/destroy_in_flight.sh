@@ -35,7 +35,7 @@ queue_url=$(python3 -c "import json; print(json.load(open('$work/outputs.json'))
 
 # The harness in a process group of its own, so that it and its function instances stop together.
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
-tools="${CARGO_TARGET_DIR:-$root/target}/tools"
+tools="${HARNESS_DIR:-${CARGO_TARGET_DIR:-$root/target}/tools}"
 setsid "$tools/loadtest" --state "$work/state.json" --endpoint "$endpoint" --processor-bin "$bin/processor" \
   --count 24 --rate 12 --sizes 4000x3000 --timeout 120 --out-dir "$work/loadtest" >"$work/harness.log" 2>&1 &
 harness_pid=$!
