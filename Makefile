@@ -78,8 +78,11 @@ help: ## List the targets
 
 test: lint unit test-e2e tf-test tf-apply-local test-loadtest report-check test-chaos-trigger tf-destroy-local checkov cdk-test fuzz-smoke ## Everything CI runs: lints, Rust tests, end-to-end, Terraform, CDK, load and chaos runs, checkov, a short fuzz
 
-unit: ## The Rust unit and integration tests
+# The pure-Rust encoder (imaging's rust-encoder feature) and its SIMD colour kernels are tested
+# too: the core's own tests, the encoder comparison and the every-CPU-variant checks.
+unit: ## The Rust unit and integration tests, and the image core with its pure-Rust encoder
 	$(CARGO) test --workspace --locked
+	$(CARGO) test --locked -p imaging --features rust-encoder --lib --test encoder --test image_core
 
 # The processor binary the tests run comes from the same test build as `make unit` (its own
 # integration tests need it); `cargo build` would resolve tokio's features without the test-only
@@ -164,6 +167,7 @@ test-loadtest: ## A small local load test: every upload accounted for, the corru
 lint: tf-lint ## cargo fmt --check, clippy with warnings as errors, terraform fmt -check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p imaging --all-targets --features rust-encoder --locked -- -D warnings
 
 tf-lint: ## terraform fmt -check
 	$(TERRAFORM) fmt -check -recursive terraform
@@ -286,16 +290,19 @@ redrive: describe-stack ## Move dead-letter messages back to the work queue, and
 tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl for every platform in TF_LOCK_PLATFORMS, for a team to commit
 	cd terraform && TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
 
-test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths)
+# Cross-building for Graviton on this machine: Debian's cross gcc links, qemu-user runs the tests.
+ARM64_TEST = CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	$(CARGO) test --locked --target aarch64-unknown-linux-gnu
+
+test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths, the pure-Rust encoder's too)
 	@command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
 		else echo "test-arm64 needs: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
 	rustup target add aarch64-unknown-linux-gnu
-	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-		$(CARGO) test --locked -p imaging -p processor --target aarch64-unknown-linux-gnu
+	$(ARM64_TEST) -p imaging -p processor
+	$(ARM64_TEST) -p imaging --features rust-encoder --lib --test encoder --test image_core
 
 $(TF_CLI_CONFIG):
 	mkdir -p $(dir $@)

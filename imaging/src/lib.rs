@@ -20,6 +20,7 @@ mod render;
 mod resize;
 pub mod sample;
 mod spec;
+#[cfg(feature = "rust-encoder")]
 mod ycbcr;
 
 pub use decode::{Decoded, decode};

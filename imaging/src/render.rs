@@ -23,8 +23,8 @@ pub struct RenderOptions {
     pub limits: Limits,
     /// The colour transparent PNG pixels are flattened onto.
     pub background: [u8; 3],
-    /// The SIMD level for resizing and the encoder's colour conversion; the default is the
-    /// best this CPU has. libjpeg-turbo picks its own.
+    /// The SIMD level for resizing (and the colour conversion of the `rust-encoder` build); the
+    /// default is the best this CPU has. libjpeg-turbo, which decodes and encodes, picks its own.
     pub cpu: CpuExtensions,
     /// Decode JPEGs at 1/2, 1/4 or 1/8 size in the DCT domain when every rendition still gets
     /// a source pixel per output pixel. Off always decodes at full size.

@@ -1,20 +1,19 @@
-//! JPEG encoding with jpeg-encoder: 4:2:0 chroma box-averaged by our SIMD kernels below quality
-//! 90 and full chroma from there, the standard Huffman tables, no metadata: renditions are sRGB
-//! (see `colour`), which is what a JPEG without a profile means to a browser.
+//! The pure-Rust encoder (`rust-encoder`): jpeg-encoder, with 4:2:0 chroma box-averaged by the
+//! project's SIMD colour kernels.
 
 use fast_image_resize::CpuExtensions;
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
+use super::{FULL_CHROMA_QUALITY, side};
 use crate::error::ImageError;
 use crate::pixels::{Layout, Pixels};
 use crate::ycbcr::{Kernel, Subsampled420};
 
-/// From this quality up chroma keeps full resolution (jpeg-encoder's own default rule).
-const FULL_CHROMA_QUALITY: u8 = 90;
-
-/// Encodes sRGB (or grey) `pixels` as a baseline JPEG. `cpu` picks the colour conversion's
-/// SIMD kernel; the output is the same for every kernel.
-pub fn encode(pixels: &Pixels, quality: u8, cpu: CpuExtensions) -> Result<Vec<u8>, ImageError> {
+pub(super) fn encode(
+    pixels: &Pixels,
+    quality: u8,
+    cpu: CpuExtensions,
+) -> Result<Vec<u8>, ImageError> {
     let fail = |e: jpeg_encoder::EncodingError| ImageError::internal("encoding", e);
     let (width, height) = (side(pixels.width)?, side(pixels.height)?);
     let mut out = Vec::with_capacity(pixels.data.len() / 8);
@@ -43,8 +42,4 @@ pub fn encode(pixels: &Pixels, quality: u8, cpu: CpuExtensions) -> Result<Vec<u8
     }
     .map_err(fail)?;
     Ok(out)
-}
-
-fn side(value: u32) -> Result<u16, ImageError> {
-    u16::try_from(value).map_err(|_| ImageError::internal("encoding", "side over 65535 pixels"))
 }
