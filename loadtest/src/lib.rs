@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod async_invoke;
+pub mod capacity;
 pub mod chaos;
 pub mod cost;
 pub mod deployment;

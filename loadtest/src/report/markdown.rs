@@ -70,8 +70,10 @@ impl Report {
         }
         let _ = writeln!(
             md,
-            "- Throughput: **{:.2} images/s** over {:.1} s",
-            self.images_per_second, self.wall_seconds
+            "- Throughput: **{:.2} images/s** over {:.1} s\n- {}",
+            self.images_per_second,
+            self.wall_seconds,
+            self.capacity.summary(self.images_per_second)
         );
         let _ = writeln!(
             md,

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::capacity::{Capacity, ModelInput};
 use crate::chaos::ChaosReport;
 use crate::cost::{CostPerMillion, UsagePerImage};
 use crate::emf::ImageTiming;
@@ -126,6 +127,8 @@ pub struct Report {
     pub upload_latencies: Vec<(f64, f64)>,
     /// What each function instance did when (locally; on AWS, per log stream).
     pub instance_timelines: Vec<InstanceTimeline>,
+    /// The capacity model's prediction from this run's measurements (see `capacity`).
+    pub capacity: Capacity,
     /// What a chaos run injected and what its audit found (`make chaos` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosReport>,
@@ -282,6 +285,14 @@ impl Report {
             log_bytes_per_image: measured.log_bytes as f64 / processed,
         };
         let uploaded = t.uploaded_s.len();
+        let latency_ms = Percentiles::of(&latencies);
+        let capacity = Capacity::model(ModelInput {
+            processor_ms_per_image: busy_ms / processed,
+            instances,
+            offered_rate: pass.rate,
+            renditions: run.rendition_names.len(),
+            latency_s: latency_ms.p50 / 1000.0,
+        });
         Report {
             run_id: pass.run_id.clone(),
             target: pass.target.to_owned(),
@@ -310,7 +321,7 @@ impl Report {
             upload_errors: t.upload_errors,
             first_upload_error: t.first_upload_error.clone(),
             images_per_second: (t.done_s.len() as f64 / span * 100.0).round() / 100.0,
-            latency_ms: Percentiles::of(&latencies),
+            latency_ms,
             processor_ms_per_image: round1(busy_ms / processed),
             image_core_ms_per_image: round1(core_ms / measured.image_timings.len().max(1) as f64),
             overhead_ms_per_image: round1((measured.billed_ms - core_ms).max(0.0) / processed),
@@ -346,6 +357,7 @@ impl Report {
             latencies_ms: latencies,
             upload_latencies,
             instance_timelines: measured.instances.clone(),
+            capacity,
             chaos,
         }
     }

@@ -99,6 +99,13 @@ fn sample() -> Report {
                 busy_s: vec![[5.1, 6.0]],
             },
         ],
+        capacity: crate::capacity::Capacity::model(crate::capacity::ModelInput {
+            processor_ms_per_image: 120.0,
+            instances: 2,
+            offered_rate: Some(10.0),
+            renditions: 3,
+            latency_s: 1.2,
+        }),
         chaos: Some(ChaosReport {
             seed: 7,
             instance_kills: 1,
@@ -269,4 +276,19 @@ fn a_sweep_marks_the_cheapest_and_the_fastest_size() {
     assert_eq!((figure.cheapest, figure.fastest), (1, 2));
     let html = SweepRow::html(&rows);
     assert!(html.contains("cheapest") && html.contains("fastest") && !html.contains("chart-error"));
+}
+
+#[test]
+fn the_markdown_puts_the_models_prediction_beside_the_measured_throughput() {
+    let report = sample();
+    // 120 ms per image is 8.33 images/s per instance; the offered 10/s needs 1.2 instances.
+    assert_eq!(report.capacity.images_per_second_per_instance, 8.33);
+    assert_eq!(report.capacity.instances_for_offered_rate, Some(1.2));
+    let md = report.markdown();
+    assert!(
+        md.contains("predicted **10 images/s**, measured 9.50"),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["capacity"]["predicted_images_per_second"], 10.0);
 }
