@@ -7,7 +7,6 @@ mod libjpeg;
 mod lossless;
 mod png;
 
-pub(crate) use self::png::png_error;
 use crate::colour::Colour;
 use crate::error::ImageError;
 use crate::format::Format;

@@ -4,30 +4,16 @@
 
 use std::io::Cursor;
 
-use png::{ColorType, DecodingError, InterlaceInfo, Transformations};
+use png::{ColorType, InterlaceInfo, Transformations};
 
 use super::checked_pixels;
 use crate::colour::{Colour, Source};
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
-use crate::probe::{Header, Kind};
+use crate::probe::{Header, Kind, png_error};
 
 const FMT: Format = Format::Png;
-
-/// The typed error for a `png` crate failure: data that ends early is truncated, anything
-/// else about the file is corrupt.
-pub(crate) fn png_error(error: &DecodingError) -> ImageError {
-    match error {
-        DecodingError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            ImageError::truncated(FMT, "the image data ends before its last row")
-        }
-        DecodingError::LimitsExceeded => {
-            ImageError::internal("decoding", "the png crate's allocation limit")
-        }
-        other => ImageError::corrupt(FMT, other.to_string()),
-    }
-}
 
 pub(super) fn decode(
     bytes: &[u8],

@@ -7,6 +7,8 @@ mod png;
 
 use contract::defaults;
 
+pub(crate) use self::png::png_error;
+
 use crate::error::ImageError;
 
 /// What may be decoded. A file over any limit is refused from its header alone.

@@ -4,11 +4,27 @@
 
 use std::io::Cursor;
 
+use png::DecodingError;
+
 use super::{Header, Kind, Limits, PNG_MAGIC, be32, check_dimensions};
 use crate::error::ImageError;
 use crate::format::Format;
 
 const FMT: Format = Format::Png;
+
+/// The typed error for a `png` crate failure: data that ends early is truncated, anything
+/// else about the file is corrupt.
+pub(crate) fn png_error(error: &DecodingError) -> ImageError {
+    match error {
+        DecodingError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ImageError::truncated(FMT, "the image data ends before its last row")
+        }
+        DecodingError::LimitsExceeded => {
+            ImageError::internal("decoding", "the png crate's allocation limit")
+        }
+        other => ImageError::corrupt(FMT, other.to_string()),
+    }
+}
 
 /// IHDR's fields that planning needs.
 struct Ihdr {
@@ -161,9 +177,7 @@ type Metadata = (Option<Vec<u8>>, Option<Vec<u8>>);
 fn metadata(bytes: &[u8]) -> Result<Metadata, ImageError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_ignore_text_chunk(true);
-    let reader = decoder
-        .read_info()
-        .map_err(|e| crate::decode::png_error(&e))?;
+    let reader = decoder.read_info().map_err(|e| png_error(&e))?;
     let info = reader.info();
     Ok((
         info.icc_profile.as_deref().map(<[u8]>::to_vec),
