@@ -89,11 +89,7 @@ impl FunctionPool {
     pub fn kill(&self, index: usize) -> std::io::Result<bool> {
         let mut instances = self.instances.lock().expect("lock");
         let index = index % instances.running.len();
-        let instance = &mut instances.running[index];
-        let usage = usage_of(&instance.child);
-        instance.child.kill()?;
-        instance.child.wait()?;
-        instances.replace(index, usage, &self.api, &self.spec, &self.log_dir)
+        instances.kill(index, &self.api, &self.spec, &self.log_dir)
     }
 
     /// How many instances exited or were killed and replaced.
@@ -131,6 +127,21 @@ impl ResourceUse {
 }
 
 impl Instances {
+    /// SIGKILLs instance `index` and replaces it; returns whether it held an invocation.
+    fn kill(
+        &mut self,
+        index: usize,
+        api: &RuntimeApi,
+        spec: &FunctionSpec,
+        log_dir: &std::path::Path,
+    ) -> std::io::Result<bool> {
+        let instance = &mut self.running[index];
+        let usage = usage_of(&instance.child);
+        instance.child.kill()?;
+        instance.child.wait()?;
+        self.replace(index, usage, api, spec, log_dir)
+    }
+
     /// Puts a fresh instance in the place of instance `index`, whose process has ended after
     /// using `usage`, and fails the invocation it held. Returns whether it held one.
     fn replace(
@@ -202,7 +213,8 @@ fn spawn_instance(
     Ok(Instance { id, child })
 }
 
-/// Replaces instances that exit on their own (a crash, an abort, running out of memory).
+/// Replaces instances that exit on their own (a crash, an abort, running out of memory), and
+/// stops and replaces those still working past an invocation's timeout.
 async fn supervise(
     api: RuntimeApi,
     spec: FunctionSpec,
@@ -212,6 +224,14 @@ async fn supervise(
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let mut instances = instances.lock().expect("lock");
+        for overdue in api.take_overdue() {
+            let Some(index) = instances.running.iter().position(|i| i.id == overdue) else {
+                continue;
+            };
+            if let Err(err) = instances.kill(index, &api, &spec, &log_dir) {
+                eprintln!("could not stop an instance of {}: {err}", spec.name);
+            }
+        }
         for index in 0..instances.running.len() {
             let instance = &mut instances.running[index];
             if !matches!(instance.child.try_wait(), Ok(Some(_))) {

@@ -54,6 +54,8 @@ struct Shared {
     held: Mutex<HashMap<u64, String>>,
     /// Instances whose process exited: a `next` request still pending from one is not served.
     exited: Mutex<HashSet<u64>>,
+    /// Instances still working on an invocation past its timeout: Lambda stops them there.
+    overdue: Mutex<HashSet<u64>>,
     next_instance: AtomicU64,
     traces: Traces,
 }
@@ -153,9 +155,25 @@ impl RuntimeApi {
             Ok(Err(_)) => Err(InvokeError::Stopped),
             Err(_) => {
                 self.shared.waiting.lock().expect("lock").remove(&id);
+                let holder = self
+                    .shared
+                    .held
+                    .lock()
+                    .expect("lock")
+                    .iter()
+                    .find_map(|(instance, held)| (*held == id).then_some(*instance));
+                if let Some(instance) = holder {
+                    self.shared.overdue.lock().expect("lock").insert(instance);
+                }
                 Err(InvokeError::TimedOut(timeout))
             }
         }
+    }
+
+    /// The instances that ran past an invocation's timeout since the last call, for the pool to
+    /// stop: Lambda ends an invocation at its timeout, whatever the code was doing.
+    pub fn take_overdue(&self) -> Vec<u64> {
+        self.shared.overdue.lock().expect("lock").drain().collect()
     }
 
     /// Each instance's start, init and invocations, in seconds since `origin`.

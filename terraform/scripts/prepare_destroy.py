@@ -2,8 +2,9 @@
 
 1. stops new work: the functions' reserved concurrency goes to 0 (throttled, so neither the SQS
    mapping nor S3 can start them) and the event source mapping is disabled;
-2. waits out the invocations already running (the processor's timeout bounds them), so no batch
-   in flight writes a rendition after the buckets are emptied;
+2. waits out the invocations already running (the processor's timeout bounds them, and a few
+   seconds more cover a batch the mapping handed over as the throttle took hold), so no batch in
+   flight writes a rendition after the buckets are emptied;
 3. empties the buckets, every object version and delete marker included.
 
 Usage: python prepare_destroy.py OUTPUTS_JSON [--drain-seconds N]
@@ -55,10 +56,17 @@ def empty_bucket(s3, bucket: str) -> int:
     return deleted
 
 
+# Past the timeout: a batch received just before the throttle held starts late, and the response
+# of one that ended at its deadline is still on its way.
+DRAIN_MARGIN_S = 5
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("outputs")
-    parser.add_argument("--drain-seconds", type=float, help="default: the processor's timeout")
+    parser.add_argument(
+        "--drain-seconds", type=float, help=f"default: the processor's timeout + {DRAIN_MARGIN_S} s"
+    )
     args = parser.parse_args()
     outputs = {name: value["value"] for name, value in json.load(open(args.outputs)).items()}
     # examples/local wraps the root module's outputs in one `pipeline` output.
@@ -72,7 +80,11 @@ def main() -> None:
     )
     stop_functions(lam, functions)
     disable_mapping(lam, outputs["event_source_mapping_uuid"])
-    drain = args.drain_seconds if args.drain_seconds is not None else outputs["processor_timeout_seconds"]
+    drain = (
+        args.drain_seconds
+        if args.drain_seconds is not None
+        else outputs["processor_timeout_seconds"] + DRAIN_MARGIN_S
+    )
     print(f"prepare_destroy: waiting {drain:g} s for invocations already running to end")
     time.sleep(drain)
     for bucket in dict.fromkeys([outputs["bucket"], outputs["output_bucket"]]):
