@@ -144,6 +144,17 @@ impl Report {
                 self.processor_busy_percent.to_string(),
             ],
             vec!["wall time (s)".into(), self.wall_seconds.to_string()],
+            vec![
+                "capacity model: images per second per instance".into(),
+                self.capacity.images_per_second_per_instance.to_string(),
+            ],
+            vec![
+                format!(
+                    "capacity model: predicted images per second (first limit: {})",
+                    self.capacity.ceilings[0].limit
+                ),
+                self.capacity.predicted_images_per_second.to_string(),
+            ],
         ];
         html.push_str(&table("speed", &["measure", "value"], &rows));
         html

@@ -279,7 +279,7 @@ fn a_sweep_marks_the_cheapest_and_the_fastest_size() {
 }
 
 #[test]
-fn the_markdown_puts_the_models_prediction_beside_the_measured_throughput() {
+fn the_report_puts_the_models_prediction_beside_the_measured_throughput() {
     let report = sample();
     // 120 ms per image is 8.33 images/s per instance; the offered 10/s needs 1.2 instances.
     assert_eq!(report.capacity.images_per_second_per_instance, 8.33);
@@ -291,4 +291,10 @@ fn the_markdown_puts_the_models_prediction_beside_the_measured_throughput() {
     );
     let json: serde_json::Value = serde_json::to_value(&report).unwrap();
     assert_eq!(json["capacity"]["predicted_images_per_second"], 10.0);
+    assert!(
+        report
+            .html()
+            .contains("capacity model: predicted images per second"),
+        "the page shows the prediction too"
+    );
 }
