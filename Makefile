@@ -209,7 +209,8 @@ cdk-test: cdk-build $(VENV)/.tools-ready $(CHECKOV_VENV)/.ready $(TF_CLI_CONFIG)
 	cd cdk && npx eslint . && npx prettier --check .
 	cd cdk && node --test dist/test/
 	for mode in direct trigger; do \
-		CDK_DEFAULT_ACCOUNT=123456789012 $(CDK) synth --quiet -o $(CDK_TEST_OUT)/$$mode -c notification_mode=$$mode $(CDK_PLACEHOLDER) || exit 1; \
+		(export CDK_DEFAULT_ACCOUNT=123456789012; $(CDK) synth --quiet -o $(CDK_TEST_OUT)/$$mode \
+			-c notification_mode=$$mode $(CDK_PLACEHOLDER)) || exit 1; \
 	done
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
 		-f $(CDK_TEST_OUT)/direct/$(STACK_NAME).template.json -f $(CDK_TEST_OUT)/trigger/$(STACK_NAME).template.json
