@@ -219,7 +219,8 @@ cdk-test: cdk-build $(VENV)/.tools-ready $(CHECKOV_VENV)/.ready $(TF_CLI_CONFIG)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		bash cdk/test/parity.sh $(CDK_TEST_OUT)
 	for mode in direct trigger; do \
-		$(MAKE) --no-print-directory loadtest DEPLOYER=cdk MODE=$$mode COUNT=6 RATE=3 CORRUPT=1 IMAGES= || exit 1; \
+		$(MAKE) --no-print-directory loadtest DEPLOYER=cdk MODE=$$mode COUNT=6 RATE=3 CORRUPT=1 IMAGES= \
+			HARNESS_PROFILE=debug || exit 1; \
 	done
 
 checkov: $(CHECKOV_VENV)/.ready ## Static checks of the Terraform; every skip carries a reason in code
