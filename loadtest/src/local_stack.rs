@@ -275,7 +275,7 @@ impl LocalStack {
             instances_replaced: self.processor.replaced(),
             s3_faults: tally(&self.s3_faults),
             sqs_faults: tally(&self.sqs_faults),
-            duplicated_batches: stats.duplicated_batches,
+            duplicated_batches: stats.duplicated_at.len() as u64,
             trigger_events: self.trigger.as_ref().map(|(_, invoker)| invoker.stats()),
             events: self.faults.events(origin),
         };

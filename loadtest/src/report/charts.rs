@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::figures::{BarFigure, Histogram, LineFigure, Marker, PowerTuning, Timelines};
+use super::figures::{Axis, BarFigure, Histogram, LineFigure, Marker, PowerTuning, Timelines};
 
 const SIZE: (u32, u32) = (760, 340);
 const FONT: &str = "sans-serif";
@@ -114,23 +114,35 @@ fn legend<'a, 'b: 'a, CT: CoordTranslate>(
     Ok(())
 }
 
+/// A titled chart with two numeric axes, their units and ticks, and a light grid.
+fn numeric_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    x: &Axis,
+    y: &Axis,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Failure>
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 17))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x.range.clone(), y.range.clone())?;
+    chart
+        .configure_mesh()
+        .x_desc(x.label)
+        .y_desc(y.label)
+        .x_label_formatter(&number)
+        .y_label_formatter(&number)
+        .label_style((FONT, 12))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()?;
+    Ok(chart)
+}
+
 pub fn line_chart(figure: &LineFigure) -> String {
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(figure.title, (FONT, 17))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(figure.x.range.clone(), figure.y.range.clone())?;
-        chart
-            .configure_mesh()
-            .x_desc(figure.x.label)
-            .y_desc(figure.y.label)
-            .x_label_formatter(&number)
-            .y_label_formatter(&number)
-            .label_style((FONT, 12))
-            .light_line_style(RGBColor(238, 238, 238))
-            .draw()?;
+        let mut chart = numeric_chart(root, figure.title, &figure.x, &figure.y)?;
         draw_markers(&mut chart, &figure.markers, figure.y.range.clone())?;
         for (i, line) in figure.lines.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
@@ -159,21 +171,7 @@ pub fn line_chart(figure: &LineFigure) -> String {
 
 pub fn histogram(figure: &Histogram) -> String {
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(figure.title, (FONT, 17))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(figure.x.range.clone(), figure.y.range.clone())?;
-        chart
-            .configure_mesh()
-            .x_desc(figure.x.label)
-            .y_desc(figure.y.label)
-            .x_label_formatter(&number)
-            .y_label_formatter(&number)
-            .label_style((FONT, 12))
-            .light_line_style(RGBColor(238, 238, 238))
-            .draw()?;
+        let mut chart = numeric_chart(root, figure.title, &figure.x, &figure.y)?;
         chart.draw_series(figure.bins.iter().map(|&(from, to, count)| {
             Rectangle::new([(from, 0.0), (to, f64::from(count))], PALETTE[0].filled())
         }))?;

@@ -22,6 +22,11 @@ fn text(value: impl std::fmt::Display) -> String {
         .replace('>', "&gt;")
 }
 
+/// A two-cell row: what is measured, and its value.
+fn row(label: impl Into<String>, value: impl std::fmt::Display) -> Vec<String> {
+    vec![label.into(), value.to_string()]
+}
+
 /// A table with a header row; every cell is escaped.
 fn table(class: &str, head: &[&str], rows: &[Vec<String>]) -> String {
     let mut html = format!("<table class={class}><tr>");
@@ -60,16 +65,16 @@ impl Report {
                 format!("{r} uploads/s")
             });
         let rows = vec![
-            vec!["target".into(), s.target.clone()],
-            vec!["notification mode".into(), s.notification_mode.clone()],
-            vec!["processor instances".into(), s.instances.to_string()],
-            vec!["processor memory".into(), format!("{} MB", s.memory_mb)],
-            vec![
-                "batch size / window".into(),
+            row("target", &s.target),
+            row("notification mode", &s.notification_mode),
+            row("processor instances", s.instances),
+            row("processor memory", format!("{} MB", s.memory_mb)),
+            row(
+                "batch size / window",
                 format!("{} / {} s", s.batch_size, s.batching_window_s),
-            ],
-            vec!["offered load".into(), rate],
-            vec!["images".into(), s.images.clone()],
+            ),
+            row("offered load", rate),
+            row("images", &s.images),
         ];
         table("settings", &["setting", "value"], &rows)
     }
@@ -108,53 +113,41 @@ impl Report {
         batch.extend(p(&self.batch_duration_ms));
         let mut html = table("latency", &["", "p50", "p95", "p99"], &[latency, batch]);
         let rows = vec![
-            vec![
-                "images per second".into(),
-                self.images_per_second.to_string(),
-            ],
-            vec![
-                "processor ms per image".into(),
-                self.processor_ms_per_image.to_string(),
-            ],
-            vec![
-                "image core ms per image (decode, resize, encode)".into(),
-                self.image_core_ms_per_image.to_string(),
-            ],
-            vec![
-                "overhead ms per image (S3, JSON, logs, runtime)".into(),
-                self.overhead_ms_per_image.to_string(),
-            ],
-            vec![
-                "cold starts: count, init p50 / max (ms)".into(),
+            row("images per second", self.images_per_second),
+            row("processor ms per image", self.processor_ms_per_image),
+            row(
+                "image core ms per image (decode, resize, encode)",
+                self.image_core_ms_per_image,
+            ),
+            row(
+                "overhead ms per image (S3, JSON, logs, runtime)",
+                self.overhead_ms_per_image,
+            ),
+            row(
+                "cold starts: count, init p50 / max (ms)",
                 format!(
                     "{}: {} / {}",
                     self.init_ms.count, self.init_ms.p50, self.init_ms.max
                 ),
-            ],
-            vec![
-                "invocations, mean batch size".into(),
+            ),
+            row(
+                "invocations, mean batch size",
                 format!("{}, {}", self.invocations, self.mean_batch_size),
-            ],
-            vec![
-                "peak instance memory (MiB)".into(),
-                self.peak_instance_memory_mib.to_string(),
-            ],
-            vec![
-                "instances busy (%)".into(),
-                self.processor_busy_percent.to_string(),
-            ],
-            vec!["wall time (s)".into(), self.wall_seconds.to_string()],
-            vec![
-                "capacity model: images per second per instance".into(),
-                self.capacity.images_per_second_per_instance.to_string(),
-            ],
-            vec![
+            ),
+            row("peak instance memory (MiB)", self.peak_instance_memory_mib),
+            row("instances busy (%)", self.processor_busy_percent),
+            row("wall time (s)", self.wall_seconds),
+            row(
+                "capacity model: images per second per instance",
+                self.capacity.images_per_second_per_instance,
+            ),
+            row(
                 format!(
                     "capacity model: predicted images per second (first limit: {})",
                     self.capacity.ceilings[0].limit
                 ),
-                self.capacity.predicted_images_per_second.to_string(),
-            ],
+                self.capacity.predicted_images_per_second,
+            ),
         ];
         html.push_str(&table("speed", &["measure", "value"], &rows));
         html
@@ -165,16 +158,16 @@ impl Report {
             .cost_figure()
             .bars
             .iter()
-            .map(|(name, usd)| vec![(*name).to_owned(), format!("{usd:.2}")])
+            .map(|(name, usd)| row(*name, format!("{usd:.2}")))
             .collect();
-        rows.push(vec![
-            "total".into(),
+        rows.push(row(
+            "total",
             format!("{:.2}", self.cost_per_million_usd.total),
-        ]);
-        rows.push(vec![
-            "Lambda compute if x86_64 (not in the total)".into(),
+        ));
+        rows.push(row(
+            "Lambda compute if x86_64 (not in the total)",
             format!("{:.2}", self.cost_per_million_usd.lambda_compute_x86_64),
-        ]);
+        ));
         table("cost", &["part", "USD per million images"], &rows)
     }
 
@@ -184,28 +177,22 @@ impl Report {
         };
         let verdict = if chaos.audit.passed() { "pass" } else { "fail" };
         let rows = vec![
-            vec!["seed".into(), chaos.seed.to_string()],
-            vec![
-                "instance kills (mid-invocation)".into(),
+            row("seed", chaos.seed),
+            row(
+                "instance kills (mid-invocation)",
                 format!("{} ({})", chaos.instance_kills, chaos.kills_mid_invocation),
-            ],
-            vec![
-                "S3 faults / object calls".into(),
+            ),
+            row(
+                "S3 faults / object calls",
                 format!(
                     "{} / {}",
                     chaos.s3_faults_before + chaos.s3_faults_after,
                     chaos.s3_object_calls
                 ),
-            ],
-            vec![
-                "batches delivered twice".into(),
-                chaos.duplicated_batches.to_string(),
-            ],
-            vec!["poison uploads".into(), chaos.poison_uploads.to_string()],
-            vec![
-                "redriven from the trigger's failure queue".into(),
-                chaos.redriven.to_string(),
-            ],
+            ),
+            row("batches delivered twice", chaos.duplicated_batches),
+            row("poison uploads", chaos.poison_uploads),
+            row("redriven from the trigger's failure queue", chaos.redriven),
         ];
         format!(
             "<h2>Chaos</h2><p>Audit: <span class={verdict}>{}</span></p>{}",

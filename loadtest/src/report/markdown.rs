@@ -108,16 +108,11 @@ impl Report {
             c.region, self.cost_basis
         );
         let _ = writeln!(md, "| part | USD |\n|---|---|");
-        for (part, usd) in [
-            ("Lambda compute (arm64)", c.lambda_compute_arm64),
-            ("Lambda requests", c.lambda_requests),
-            ("SQS requests", c.sqs_requests),
-            ("S3 PUT", c.s3_put),
-            ("S3 GET", c.s3_get),
-            ("Log ingestion", c.log_ingestion),
+        let totals = [
             ("**total**", c.total),
             ("(Lambda compute if x86_64)", c.lambda_compute_x86_64),
-        ] {
+        ];
+        for (part, usd) in c.parts().into_iter().chain(totals) {
             let _ = writeln!(md, "| {part} | {usd:.2} |");
         }
         md
