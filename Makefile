@@ -91,6 +91,9 @@ test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local
 	$(CARGO) test --workspace --locked --no-run
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) test --workspace --locked --test processor_e2e --test event_source_mapping --test aws_target --test async_invoke -- --ignored
 
+# The targets `make test` runs locally: their sub-makes inherit the setting through the environment.
+test-loadtest test-chaos-trigger tf-destroy-local cdk-test: export HARNESS_PROFILE = debug
+
 # What the local stack runs: the two functions as Lambda runs them (release), and the harness and
 # redrive (HARNESS_PROFILE: the quicker-to-build tools profile, or the test build's binaries).
 HARNESS_DIR = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/$(HARNESS_PROFILE)
@@ -148,12 +151,11 @@ report-check: ## Open the last load test's report in headless Chromium: charts w
 	$(PYTHON) loadtest/tests/browser_check.py target/loadtest/latest $(CHROMIUM)
 
 test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
-	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7 \
-		HARNESS_PROFILE=debug
+	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
 
 test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
 	rm -rf target/loadtest/latest
-	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct HARNESS_PROFILE=debug
+	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
 			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \
@@ -185,7 +187,6 @@ tf-apply-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## Apply and destroy the r
 		bash terraform/tests/apply_local.sh $$mode || exit 1; \
 	done
 
-tf-destroy-local: HARNESS_PROFILE = debug
 tf-destroy-local: $(TF_CLI_CONFIG) $(VENV)/.tools-ready ## make destroy's steps on a local stack with messages in flight (after the release binaries are built)
 	$(LOCAL_BINARIES)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
@@ -219,8 +220,7 @@ cdk-test: cdk-build $(VENV)/.tools-ready $(CHECKOV_VENV)/.ready $(TF_CLI_CONFIG)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		bash cdk/test/parity.sh $(CDK_TEST_OUT)
 	for mode in direct trigger; do \
-		$(MAKE) --no-print-directory loadtest DEPLOYER=cdk MODE=$$mode COUNT=6 RATE=3 CORRUPT=1 IMAGES= \
-			HARNESS_PROFILE=debug || exit 1; \
+		$(MAKE) --no-print-directory loadtest DEPLOYER=cdk MODE=$$mode COUNT=6 RATE=3 CORRUPT=1 IMAGES= || exit 1; \
 	done
 
 checkov: $(CHECKOV_VENV)/.ready ## Static checks of the Terraform; every skip carries a reason in code
