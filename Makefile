@@ -111,7 +111,7 @@ ifeq ($(TARGET),aws)
 else ifeq ($(TARGET),local)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		DEPLOYER=$(DEPLOYER) COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) \
-		HARNESS_DIR=$(HARNESS_DIR) bash loadtest/run-local.sh
+		CONFIG=$(abspath $(CONFIG)) HARNESS_DIR=$(HARNESS_DIR) bash loadtest/run-local.sh
 else
 	@echo "TARGET=$(TARGET): use local or aws" >&2; exit 2
 endif
@@ -153,9 +153,15 @@ report-check: ## Open the last load test's report in headless Chromium: charts w
 test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
 	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
 
-test-loadtest: ## A small local load test: every upload accounted for, the corrupt one rejected, reports parse
-	rm -rf target/loadtest/latest
-	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct
+# The settings file of test-loadtest: the committed one with renditions in both formats.
+LOADTEST_TEST_CONFIG = target/loadtest/pipeline-formats.json
+
+test-loadtest: ## A small local load test (JPEG and WebP renditions): every upload accounted for, the corrupt one rejected, reports parse
+	rm -rf target/loadtest/latest && mkdir -p target/loadtest
+	$(PYTHON) -c "import json; c=json.load(open('$(CONFIG)')); \
+		c['renditions']='thumb:200x200:cover:q75:jpeg+webp,medium:800x800:q80:webp,large:1600x1600:q80'; \
+		json.dump(c, open('$(LOADTEST_TEST_CONFIG)', 'w'), indent=2)"
+	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct CONFIG=$(LOADTEST_TEST_CONFIG)
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
 			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \

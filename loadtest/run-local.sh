@@ -3,8 +3,8 @@
 # project's stack to it (Terraform's terraform/examples/local, or the CDK app with DEPLOYER=cdk),
 # runs the harness with the release binaries, and always stops the emulator and removes its
 # state, also on Ctrl-C or failure.
-# Settings (environment): DEPLOYER (terraform|cdk), COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE
-# (direct|trigger), TIMEOUT,
+# Settings (environment): DEPLOYER (terraform|cdk), CONFIG (the settings file, absolute; default
+# config/pipeline.json), COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE (direct|trigger), TIMEOUT,
 # OUT_DIR, HARNESS_DIR (where the loadtest and redrive binaries are; default target/tools),
 # FUNCTION_TIMEOUT (the processor's timeout; the queue's visibility is 6x it), and for
 # chaos runs CHAOS=1 with KILLS, S3_FAULTS, DUPLICATES, SEED, and in trigger mode SQS_FAULTS and
@@ -17,6 +17,7 @@ echo "loadtest: starting the local AWS emulator" >&2
 start_local_aws "${MOTO_PORT:-5065}"
 
 placeholder="$root/terraform/tests/fixtures/bootstrap.zip"
+config="${CONFIG:-$root/config/pipeline.json}"
 name=image-pipeline-local
 case "${DEPLOYER:-terraform}" in
   terraform)
@@ -27,7 +28,7 @@ case "${DEPLOYER:-terraform}" in
     tf apply -input=false -auto-approve -no-color -state="$work/terraform.tfstate" \
       -var "endpoint=$endpoint" -var "notification_mode=${MODE:-direct}" -var "name=$name" \
       -var "processor_zip=$placeholder" -var "trigger_zip=$placeholder" \
-      -var "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" >"$work/apply.log" || {
+      -var "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" -var "config_file=$config" >"$work/apply.log" || {
       tail -30 "$work/apply.log" >&2
       exit 1
     }
@@ -41,7 +42,7 @@ case "${DEPLOYER:-terraform}" in
     (cd "$root/cdk" && CDK_DEFAULT_ACCOUNT=123456789012 npx cdk synth --no-notices --quiet -o "$work/cdk.out" \
       -c region=us-east-1 -c "local_endpoint=$endpoint" -c "notification_mode=${MODE:-direct}" -c "name=$name" \
       -c maximum_concurrency=2 -c "processor_timeout_seconds=${FUNCTION_TIMEOUT:-60}" \
-      -c "processor_zip=$placeholder" -c "trigger_zip=$placeholder") >"$work/synth.log" 2>&1 || {
+      -c "processor_zip=$placeholder" -c "trigger_zip=$placeholder" -c "config=$config") >"$work/synth.log" 2>&1 || {
       tail -30 "$work/synth.log" >&2
       exit 1
     }

@@ -99,7 +99,7 @@ variable "rejected_retention_days" {
 }
 
 variable "renditions" {
-  description = "Renditions to make: `name:WIDTHxHEIGHT[:fit|cover][:qNN]`, comma-separated."
+  description = "Renditions to make: `name:WIDTHxHEIGHT[:fit|cover][:qNN][:jpeg|webp|jpeg+webp]`, comma-separated (see the README)."
   type        = string
   default     = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80"
 }

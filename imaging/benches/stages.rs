@@ -158,7 +158,14 @@ fn bench_encode(c: &mut Criterion) {
                         renditions
                             .iter()
                             .map(|p| match optimize {
-                                None => imaging::encode(p, 80, Default::default()).unwrap().len(),
+                                None => imaging::encode(
+                                    p,
+                                    imaging::OutputFormat::Jpeg,
+                                    80,
+                                    Default::default(),
+                                )
+                                .unwrap()
+                                .len(),
                                 Some(optimize) => encode_with(p, optimize, progressive),
                             })
                             .sum::<usize>()

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use fast_image_resize::CpuExtensions;
 
 use crate::decode::{Decoded, decode};
-use crate::encode::encode;
+use crate::encode::{DEFAULT_WEBP_METHOD, EncodeSettings, encode};
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
 use crate::memory::working_set;
 use crate::orient::{Orientation, upright};
+use crate::output_format::OutputFormat;
 use crate::pixels::Pixels;
 use crate::probe::{Header, JpegCoding, Kind, Limits, probe};
 use crate::resize::Resampler;
@@ -32,6 +33,8 @@ pub struct RenderOptions {
     /// Refuse an image whose render would need more bytes than this at its peak (see
     /// [`working_set`](crate::working_set)); `None` renders whatever the limits admit.
     pub memory_budget: Option<u64>,
+    /// libwebp's method for WebP renditions, 0 (fastest) to 6 (smallest).
+    pub webp_method: u8,
 }
 
 impl Default for RenderOptions {
@@ -42,17 +45,38 @@ impl Default for RenderOptions {
             cpu: CpuExtensions::default(),
             shrink_on_load: true,
             memory_budget: None,
+            webp_method: DEFAULT_WEBP_METHOD,
         }
     }
 }
 
-/// One encoded rendition.
+/// One rendition, resized once and encoded in each of its formats.
 #[derive(Debug, Clone)]
 pub struct Output {
     pub name: String,
     pub width: u32,
     pub height: u32,
-    pub jpeg: Vec<u8>,
+    /// In the order the rendition's spec named the formats.
+    pub files: Vec<Encoded>,
+}
+
+impl Output {
+    /// The bytes of this rendition in `format`, if its spec asked for it.
+    pub fn file(&self, format: OutputFormat) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.format == format)
+            .map(|f| f.bytes.as_slice())
+    }
+}
+
+/// A rendition encoded in one format.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub format: OutputFormat,
+    pub bytes: Vec<u8>,
+    /// The time this encode took.
+    pub time: Duration,
 }
 
 /// Wall time spent in each stage of one render.
@@ -216,14 +240,29 @@ pub fn render(
         let upright = colour.apply(orientation.apply(resized))?;
         timings.resize += step.elapsed();
 
-        let step = Instant::now();
-        let jpeg = encode(&upright, renditions[i].quality, options.cpu)?;
-        timings.encode += step.elapsed();
+        let settings = EncodeSettings {
+            cpu: options.cpu,
+            webp_method: options.webp_method,
+        };
+        let files = renditions[i]
+            .formats
+            .iter()
+            .map(|&format| {
+                let step = Instant::now();
+                let bytes = encode(&upright, format, renditions[i].quality, settings)?;
+                Ok(Encoded {
+                    format,
+                    bytes,
+                    time: step.elapsed(),
+                })
+            })
+            .collect::<Result<Vec<Encoded>, ImageError>>()?;
+        timings.encode += files.iter().map(|f| f.time).sum::<Duration>();
         outputs[i] = Some(Output {
             name: renditions[i].name.clone(),
             width: upright.width,
             height: upright.height,
-            jpeg,
+            files,
         });
     }
     let format = header.format();

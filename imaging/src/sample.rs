@@ -1,7 +1,7 @@
 //! Photo-like images generated on the spot, for tests, benchmarks and load tests that must not
 //! depend on a folder of real photos.
 
-use crate::{CpuExtensions, ImageError, Layout, Pixels, encode};
+use crate::{EncodeSettings, ImageError, Layout, OutputFormat, Pixels, encode};
 
 /// A deterministic RGB image with what photos have: smooth gradients, soft edges, and a little
 /// sensor-like noise; `seed` varies the scene.
@@ -45,7 +45,8 @@ pub fn photo(width: u32, height: u32, seed: u32) -> Pixels {
 pub fn photo_jpeg(width: u32, height: u32, seed: u32, quality: u8) -> Result<Vec<u8>, ImageError> {
     encode(
         &photo(width, height, seed),
+        OutputFormat::Jpeg,
         quality,
-        CpuExtensions::default(),
+        EncodeSettings::default(),
     )
 }

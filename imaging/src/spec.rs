@@ -1,11 +1,16 @@
 //! The text forms of the render settings: renditions (what to produce from each upload) and
 //! the background colour.
 //!
-//! `thumb:200x200:cover:q75,medium:800x800,large:1600x1600` is three renditions. Each is
-//! `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`) and `qNN` (default 80).
+//! `thumb:200x200:cover:q75,medium:800x800,large:1600x1600:jpeg+webp` is three renditions. Each
+//! is `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`), `qNN` (default 80)
+//! and the formats to encode it in, joined by `+` (default `jpeg`). A rendition in several
+//! formats is resized once and encoded once per format.
 
 use std::fmt;
 use std::str::FromStr;
+
+use crate::encode::WEBP_MAX_SIDE;
+use crate::output_format::OutputFormat;
 
 /// The JPEG quality used when a rendition does not name one.
 pub const DEFAULT_QUALITY: u8 = 80;
@@ -28,7 +33,10 @@ pub struct Rendition {
     pub max_width: u32,
     pub max_height: u32,
     pub mode: FitMode,
+    /// 1 to 100, given to each format's encoder as it is.
     pub quality: u8,
+    /// Never empty, each format once, in the order the spec gave them.
+    pub formats: Vec<OutputFormat>,
 }
 
 /// Why a rendition spec could not be parsed.
@@ -84,7 +92,9 @@ impl FromStr for Rendition {
             max_height: side(height)?,
             mode: FitMode::Fit,
             quality: DEFAULT_QUALITY,
+            formats: vec![OutputFormat::Jpeg],
         };
+        let mut formats_given = false;
         for option in parts {
             match option {
                 "fit" => rendition.mode = FitMode::Fit,
@@ -95,12 +105,19 @@ impl FromStr for Rendition {
                         _ => return Err(fail("the quality must be `q1` to `q100`")),
                     }
                 }
-                other => {
-                    return Err(fail(&format!(
-                        "unknown option `{other}` (expected `fit`, `cover` or `qNN`)"
-                    )));
+                formats if !formats_given => {
+                    rendition.formats = parse_formats(formats).map_err(|reason| fail(&reason))?;
+                    formats_given = true;
                 }
+                _ => return Err(fail("the formats are given twice; join them with `+`")),
             }
+        }
+        if rendition.formats.contains(&OutputFormat::Webp)
+            && rendition.max_width.max(rendition.max_height) > WEBP_MAX_SIDE
+        {
+            return Err(fail(&format!(
+                "WebP images have at most {WEBP_MAX_SIDE} pixels a side"
+            )));
         }
         Ok(rendition)
     }
@@ -116,8 +133,35 @@ impl fmt::Display for Rendition {
             f,
             "{}:{}x{}:{mode}:q{}",
             self.name, self.max_width, self.max_height, self.quality
-        )
+        )?;
+        // JPEG alone is the default, and is left out so that older specs print as they did.
+        if self.formats != [OutputFormat::Jpeg] {
+            let names: Vec<&str> = self.formats.iter().map(|f| f.name()).collect();
+            write!(f, ":{}", names.join("+"))?;
+        }
+        Ok(())
     }
+}
+
+/// `jpeg+webp` and the like: formats joined by `+`, each once.
+fn parse_formats(option: &str) -> Result<Vec<OutputFormat>, String> {
+    let mut formats = Vec::new();
+    for name in option.split('+') {
+        let Some(format) = OutputFormat::from_name(name) else {
+            return Err(OutputFormat::why_not(name).unwrap_or_else(|| {
+                format!(
+                    "unknown option `{option}` (expected `fit`, `cover`, `qNN` or formats \
+                     joined by `+` from: {})",
+                    OutputFormat::names()
+                )
+            }));
+        };
+        if formats.contains(&format) {
+            return Err(format!("the format `{name}` is named twice"));
+        }
+        formats.push(format);
+    }
+    Ok(formats)
 }
 
 /// Parses a comma-separated list of renditions; names must be unique and the list non-empty.
@@ -169,7 +213,8 @@ mod tests {
                 max_width: 200,
                 max_height: 200,
                 mode: FitMode::Cover,
-                quality: 75
+                quality: 75,
+                formats: vec![OutputFormat::Jpeg],
             }
         );
         assert_eq!(list[1].mode, FitMode::Fit);
@@ -188,8 +233,20 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        let r: Rendition = "a-b_1:640x480:cover:q90".parse().unwrap();
-        assert_eq!(r.to_string().parse::<Rendition>().unwrap(), r);
+        for spec in ["a-b_1:640x480:cover:q90", "a:64x64:fit:q80:webp+jpeg"] {
+            let r: Rendition = spec.parse().unwrap();
+            assert_eq!(r.to_string(), spec);
+            assert_eq!(r.to_string().parse::<Rendition>().unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn formats_follow_the_geometry_in_any_option_position() {
+        let r: Rendition = "hero:1600x900:webp+jpeg:cover:q70".parse().unwrap();
+        assert_eq!(r.formats, [OutputFormat::Webp, OutputFormat::Jpeg]);
+        assert_eq!((r.mode, r.quality), (FitMode::Cover, 70));
+        let plain: Rendition = "thumb:200x200".parse().unwrap();
+        assert_eq!(plain.formats, [OutputFormat::Jpeg]);
     }
 
     #[test]
@@ -203,6 +260,13 @@ mod tests {
             ("thumb:200x200:q0", "q1"),
             ("thumb:200x200:q101", "q1"),
             ("thumb:200x200:stretch", "unknown option `stretch`"),
+            ("thumb:200x200:webp+gif", "unknown option `webp+gif`"),
+            ("thumb:200x200:avif", "no AVIF encoder"),
+            ("thumb:200x200:jpg", "`jpeg`"),
+            ("thumb:200x200:webp+webp", "named twice"),
+            ("thumb:200x200:webp:jpeg", "given twice"),
+            ("thumb:200x200:+", "unknown option `+`"),
+            ("big:16384x100:jpeg+webp", "at most 16383"),
             ("th/umb:200x200", "letters, digits"),
             ("a:1x1,a:2x2", "used twice"),
         ] {

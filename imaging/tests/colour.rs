@@ -46,7 +46,7 @@ fn patch_colours(name: &str) -> (Vec<[u8; 3]>, Vec<String>) {
     let bytes = fixture(&format!("wild/{name}"));
     let spec = parse_renditions("full:1000x1000:q100").unwrap();
     let rendered = render(&bytes, &spec, &RenderOptions::default()).unwrap();
-    let out = decode_output(&rendered.outputs[0].jpeg);
+    let out = decode_output(&rendered.outputs[0].files[0].bytes);
     let colours = (0..out.width / 16)
         .map(|i| {
             let p = out.pixel(i * 16 + 8, 8);

@@ -3,7 +3,7 @@
 //! it encodes. The default build encodes with libjpeg-turbo, so the bytes must be the reference's
 //! own; the `rust-encoder` build (jpeg-encoder) must stay within the stated bounds.
 
-use imaging::{CpuExtensions, Layout, Pixels, encode, sample};
+use imaging::{EncodeSettings, Layout, OutputFormat, Pixels, encode, sample};
 use mozjpeg::{ColorSpace, Compress, Decompress};
 
 /// How much lower the pure-Rust encoder's PSNR may be than libjpeg-turbo's, and how much larger
@@ -95,7 +95,13 @@ fn flavours() -> Vec<(String, Pixels, u8)> {
 #[test]
 fn the_encoder_matches_libjpeg_turbo_on_every_flavour() {
     for (name, pixels, quality) in flavours() {
-        let ours = encode(&pixels, quality, CpuExtensions::default()).unwrap();
+        let ours = encode(
+            &pixels,
+            OutputFormat::Jpeg,
+            quality,
+            EncodeSettings::default(),
+        )
+        .unwrap();
         let theirs = reference(&pixels, quality);
         let (ours_db, theirs_db) = (
             psnr(&pixels.data, &decode(&ours, &pixels)),
@@ -127,7 +133,7 @@ fn the_encoder_matches_libjpeg_turbo_on_every_flavour() {
 #[test]
 fn a_photo_at_quality_80_keeps_its_detail_at_a_photos_size() {
     let pixels = sample::photo(800, 600, 7);
-    let jpeg = encode(&pixels, 80, CpuExtensions::default()).unwrap();
+    let jpeg = encode(&pixels, OutputFormat::Jpeg, 80, EncodeSettings::default()).unwrap();
     let db = psnr(&pixels.data, &decode(&jpeg, &pixels));
     let bits_per_pixel = jpeg.len() as f64 * 8.0 / (800.0 * 600.0);
     assert!(db > 34.0, "{db:.2} dB");

@@ -1,8 +1,8 @@
 //! The image core against generated fixtures: sizes, orientation, colour, metadata, errors.
 
 use imaging::{
-    CpuExtensions, ErrorKind, Layout, Limits, Pixels, RenderOptions, Rendition, encode,
-    output_sizes, parse_renditions, render, supported_cpu_extensions,
+    CpuExtensions, EncodeSettings, ErrorKind, Layout, Limits, OutputFormat, Pixels, RenderOptions,
+    Rendition, encode, output_sizes, parse_renditions, render, supported_cpu_extensions,
 };
 use testdata::*;
 
@@ -20,7 +20,7 @@ fn every_exif_orientation_comes_out_upright() {
     for orientation in 1..=8 {
         let name = format!("orientation_{orientation}.jpg");
         let rendered = render_fixture(&name, "o:48x48");
-        let out = decode_output(&rendered.outputs[0].jpeg);
+        let out = decode_output(&rendered.outputs[0].files[0].bytes);
         assert_eq!((out.width, out.height), (48, 32), "{name}");
         assert_colour(&out, 2, 2, [255, 0, 0], 40, &name);
         assert_colour(&out, 45, 2, [0, 255, 0], 40, &name);
@@ -44,7 +44,7 @@ fn outputs_are_plain_srgb_without_metadata() {
             rendered.warnings
         );
         for output in &rendered.outputs {
-            let segments = app_segments(&output.jpeg);
+            let segments = app_segments(&output.files[0].bytes);
             assert!(
                 segments.iter().all(|(marker, _)| *marker == 0xE0),
                 "{name} {}: only the JFIF header may remain: {segments:?}",
@@ -68,7 +68,7 @@ fn fit_and_cover_sizes_for_every_jpeg_flavour() {
             .outputs
             .iter()
             .map(|o| {
-                let pixels = decode_output(&o.jpeg);
+                let pixels = decode_output(&o.files[0].bytes);
                 assert_eq!((pixels.width, pixels.height), (o.width, o.height), "{name}");
                 (o.width, o.height)
             })
@@ -110,7 +110,7 @@ fn non_interleaved_baseline_sources_keep_their_colours() {
         let rendered = render(&source, &renditions(spec), &RenderOptions::default())
             .unwrap_or_else(|e| panic!("{spec}: {e}"));
         assert_eq!(rendered.decode_scale, scale, "{spec}");
-        let out = decode_output(&rendered.outputs[0].jpeg);
+        let out = decode_output(&rendered.outputs[0].files[0].bytes);
         let far = out.width - 3;
         assert_colour(&out, 2, 2, [255, 0, 0], 40, "red quadrant");
         assert_colour(&out, far, 2, [0, 255, 0], 40, "green quadrant");
@@ -123,7 +123,7 @@ fn non_interleaved_baseline_sources_keep_their_colours() {
 fn grayscale_stays_grayscale() {
     let rendered = render_fixture("grayscale.jpg", "a:80x80");
     assert_eq!(
-        decode_output(&rendered.outputs[0].jpeg).layout,
+        decode_output(&rendered.outputs[0].files[0].bytes).layout,
         Layout::Gray
     );
 }
@@ -131,7 +131,7 @@ fn grayscale_stays_grayscale() {
 #[test]
 fn cmyk_is_converted_to_the_right_colours() {
     let rendered = render_fixture("cmyk.jpg", "a:64x64");
-    let out = decode_output(&rendered.outputs[0].jpeg);
+    let out = decode_output(&rendered.outputs[0].files[0].bytes);
     assert_colour(&out, 8, 16, [255, 0, 0], 40, "cyan-free magenta+yellow ink");
     assert_colour(&out, 56, 16, [0, 0, 255], 40, "cyan+magenta ink");
 }
@@ -139,7 +139,7 @@ fn cmyk_is_converted_to_the_right_colours() {
 #[test]
 fn png_alpha_is_flattened_onto_the_background() {
     for name in ["alpha.png", "palette.png"] {
-        let out = decode_output(&render_fixture(name, "a:64x64").outputs[0].jpeg);
+        let out = decode_output(&render_fixture(name, "a:64x64").outputs[0].files[0].bytes);
         assert_colour(&out, 8, 16, [255, 0, 0], 40, name);
         assert_colour(&out, 56, 16, [255, 255, 255], 10, name);
         let black = RenderOptions {
@@ -147,18 +147,18 @@ fn png_alpha_is_flattened_onto_the_background() {
             ..RenderOptions::default()
         };
         let rendered = render(&fixture(name), &renditions("a:64x64"), &black).unwrap();
-        let out = decode_output(&rendered.outputs[0].jpeg);
+        let out = decode_output(&rendered.outputs[0].files[0].bytes);
         assert_colour(&out, 56, 16, [0, 0, 0], 10, name);
     }
 }
 
 #[test]
 fn sixteen_bit_and_grey_alpha_png_decode() {
-    let out = decode_output(&render_fixture("gray16.png", "a:40x40").outputs[0].jpeg);
+    let out = decode_output(&render_fixture("gray16.png", "a:40x40").outputs[0].files[0].bytes);
     assert_eq!((out.width, out.height), (40, 30));
     // The ramp goes from black on the left to light grey on the right.
     assert!(out.pixel(1, 15)[0] < 20 && out.pixel(38, 15)[0] > 200);
-    let out = decode_output(&render_fixture("gray_alpha.png", "a:40x40").outputs[0].jpeg);
+    let out = decode_output(&render_fixture("gray_alpha.png", "a:40x40").outputs[0].files[0].bytes);
     assert_colour(&out, 5, 5, [255, 255, 255], 10, "transparent grey");
 }
 
@@ -199,7 +199,10 @@ fn shrink_on_load_is_used_and_matches_a_full_decode() {
     let full = render(&source, &full_list, &RenderOptions::default()).unwrap();
     assert_eq!(full.decode_scale, 1);
     for (a, b) in scaled.outputs.iter().zip(&full.outputs) {
-        let (a, b) = (decode_output(&a.jpeg), decode_output(&b.jpeg));
+        let (a, b) = (
+            decode_output(&a.files[0].bytes),
+            decode_output(&b.files[0].bytes),
+        );
         let quality = psnr(&a.data, &b.data);
         assert!(quality > 30.0, "{}x{}: {quality:.1} dB", a.width, a.height);
     }
@@ -220,7 +223,7 @@ fn every_cpu_variant_renders_identical_bytes() {
         rendered
             .outputs
             .into_iter()
-            .map(|o| o.jpeg)
+            .map(|o| o.files[0].bytes.clone())
             .collect::<Vec<_>>()
     };
     let reference = render_with(CpuExtensions::None);
@@ -257,7 +260,18 @@ fn subsampled_chroma_is_right_to_the_last_row_and_column_of_every_size() {
             data: orange.repeat((width * height) as usize),
         };
         for cpu in supported_cpu_extensions() {
-            let out = decode_output(&encode(&pixels, 80, cpu).unwrap());
+            let out = decode_output(
+                &encode(
+                    &pixels,
+                    OutputFormat::Jpeg,
+                    80,
+                    EncodeSettings {
+                        cpu,
+                        ..EncodeSettings::default()
+                    },
+                )
+                .unwrap(),
+            );
             for (x, y) in (0..height).flat_map(|y| (0..width).map(move |x| (x, y))) {
                 let what = format!("{width}x{height} on {cpu:?} at {x},{y}");
                 assert_colour(&out, x, y, orange, 2, &what);
@@ -280,7 +294,7 @@ fn cascades_work_for_awkward_aspect_ratios() {
                 .outputs
                 .iter()
                 .map(|o| {
-                    let decoded = decode_output(&o.jpeg);
+                    let decoded = decode_output(&o.files[0].bytes);
                     assert_eq!((decoded.width, decoded.height), (o.width, o.height));
                     (o.width, o.height)
                 })

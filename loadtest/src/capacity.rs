@@ -23,8 +23,8 @@ pub struct ModelInput {
     pub instances: usize,
     /// Uploads offered per second, if the run was paced.
     pub offered_rate: Option<f64>,
-    /// Renditions written per image (S3 PUTs).
-    pub renditions: usize,
+    /// Files written per image (S3 PUTs): one per format of each rendition.
+    pub files_per_image: usize,
     /// Seconds from upload to done at the median: how long a message stays in flight.
     pub latency_s: f64,
 }
@@ -70,9 +70,9 @@ impl Capacity {
             Ceiling {
                 limit: format!(
                     "S3 PUTs per output prefix ({S3_PUTS_PER_PREFIX}/s, {} per image)",
-                    input.renditions
+                    input.files_per_image
                 ),
-                images_per_second: S3_PUTS_PER_PREFIX / input.renditions.max(1) as f64,
+                images_per_second: S3_PUTS_PER_PREFIX / input.files_per_image.max(1) as f64,
             },
             Ceiling {
                 limit: format!("S3 GETs per upload prefix ({S3_GETS_PER_PREFIX}/s)"),
@@ -134,7 +134,7 @@ mod tests {
             processor_ms_per_image: 50.0,
             instances: 2,
             offered_rate: None,
-            renditions: 3,
+            files_per_image: 3,
             latency_s: 1.5,
         }
     }

@@ -15,7 +15,7 @@ use crate::deployment::Deployment;
 use crate::fault_log::{FaultEvent, FaultLog};
 use crate::fault_proxy::FaultTally;
 use crate::function_pool::FunctionPool;
-use crate::reconcile::rendition_keys;
+use crate::reconcile::{rendition_files, rendition_keys};
 use crate::run::{Expected, Timeline, Upload};
 
 /// Uploads that can never be rendered, each with the rejection it must get, and good photos
@@ -215,6 +215,18 @@ async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u
     Ok(body.to_vec())
 }
 
+/// An output's size from its header: the image core's probe for JPEG, image-webp (independent
+/// of the libwebp that wrote it) for WebP.
+fn output_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    if bytes.starts_with(b"RIFF") {
+        let webp =
+            image_webp::WebPDecoder::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        return Ok(webp.dimensions());
+    }
+    let header = probe(bytes, &Limits::default()).map_err(|e| e.to_string())?;
+    Ok((header.width, header.height))
+}
+
 /// Checks one upload against its expected outcome; `Err` says what is wrong.
 async fn check_upload(
     s3: &aws_sdk_s3::Client,
@@ -234,16 +246,19 @@ async fn check_upload(
             }
             let sizes = output_sizes(&upload.bytes, renditions, &Limits::default())
                 .map_err(|e| format!("{key}: the source itself does not probe: {e}"))?;
-            let names: Vec<String> = renditions.iter().map(|r| r.name.clone()).collect();
-            let keys = rendition_keys(deployment, key, &names);
-            for (output_key, (width, height)) in keys.iter().zip(&sizes) {
+            // One planned size per rendition, repeated for each of its formats.
+            let planned = renditions
+                .iter()
+                .zip(&sizes)
+                .flat_map(|(r, size)| r.formats.iter().map(move |_| *size));
+            let keys = rendition_keys(deployment, key, &rendition_files(renditions));
+            for (output_key, (width, height)) in keys.iter().zip(planned) {
                 let bytes = fetch(s3, &deployment.output_bucket, output_key).await?;
-                let header = probe(&bytes, &Limits::default())
+                let (got_width, got_height) = output_dimensions(&bytes)
                     .map_err(|e| format!("{output_key}: does not decode: {e}"))?;
-                if (header.width, header.height) != (*width, *height) {
+                if (got_width, got_height) != (width, height) {
                     return Err(format!(
-                        "{output_key}: {}x{}, planned {width}x{height}",
-                        header.width, header.height
+                        "{output_key}: {got_width}x{got_height}, planned {width}x{height}"
                     ));
                 }
             }

@@ -12,7 +12,7 @@ use crate::deployment::Deployment;
 use crate::lambda_report::aws_measurements;
 use crate::local_stack::{EmulatorClients, LocalStack, Settings};
 use crate::progress::show_progress;
-use crate::reconcile::reconcile;
+use crate::reconcile::{reconcile, rendition_files};
 use crate::report::{PassInfo, Report};
 use crate::run::{Expected, RunContext, Timeline};
 use crate::unix_seconds;
@@ -103,7 +103,7 @@ pub async fn run_pass(
         sqs: clients.sqs.clone(),
         deployment: deployment.clone(),
         run_prefix,
-        rendition_names: renditions.iter().map(|r| r.name.clone()).collect(),
+        rendition_files: rendition_files(&renditions),
         started: Instant::now(),
         timeline: Arc::new(Mutex::new(Timeline::default())),
     };

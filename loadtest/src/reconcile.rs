@@ -6,15 +6,28 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, QueueAttributeName};
 use contract::output_key;
+use imaging::Rendition;
 
 use crate::deployment::Deployment;
 use crate::run::{DlqSample, QueueSample, RunContext};
 
-/// The keys under which an upload's renditions appear.
-pub fn rendition_keys(deployment: &Deployment, key: &str, names: &[String]) -> Vec<String> {
-    names
+/// The files each upload's renditions make: (name, extension), one per rendition and format.
+pub fn rendition_files(renditions: &[Rendition]) -> Vec<(String, &'static str)> {
+    renditions
         .iter()
-        .map(|name| output_key(&deployment.output_prefix, key, name, "jpg"))
+        .flat_map(|r| r.formats.iter().map(|f| (r.name.clone(), f.extension())))
+        .collect()
+}
+
+/// The keys under which an upload's renditions appear.
+pub fn rendition_keys(
+    deployment: &Deployment,
+    key: &str,
+    files: &[(String, &'static str)],
+) -> Vec<String> {
+    files
+        .iter()
+        .map(|(name, extension)| output_key(&deployment.output_prefix, key, name, extension))
         .collect()
 }
 
@@ -143,7 +156,7 @@ async fn release(sqs: &aws_sdk_sqs::Client, url: &str, receipts: Vec<String>) {
 /// emulator is not made to list every finished upload four times a second.
 pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
     let (s3, sqs, deployment) = (&run.s3, &run.sqs, &run.deployment);
-    let (run_prefix, rendition_names) = (&run.run_prefix, &run.rendition_names);
+    let (run_prefix, rendition_files) = (&run.run_prefix, &run.rendition_files);
     let (started, timeline) = (run.started, &run.timeline);
     let output_prefix = format!("{}{run_prefix}", deployment.output_prefix);
     // Records of unsafe keys live apart, each as one percent-encoded segment.
@@ -228,7 +241,7 @@ pub async fn reconcile(run: &RunContext, expected: usize, timeout: Duration) {
             let uploaded: Vec<String> = t.uploaded_s.keys().cloned().collect();
             for key in uploaded {
                 if !t.done_s.contains_key(&key)
-                    && rendition_keys(deployment, &key, rendition_names)
+                    && rendition_keys(deployment, &key, rendition_files)
                         .iter()
                         .all(|k| outputs.contains(k))
                 {
@@ -273,4 +286,23 @@ async fn scan_held(run: &RunContext) {
     let mut t = run.timeline.lock().expect("lock");
     t.dlq_keys.extend(dlq);
     t.trigger_failure_keys = failed;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_of_each_rendition_is_a_file_to_wait_for() {
+        let renditions = imaging::parse_renditions("a:10x10:webp+jpeg,b:5x5").unwrap();
+        let files = rendition_files(&renditions);
+        assert_eq!(
+            files,
+            [
+                ("a".into(), "webp"),
+                ("a".into(), "jpg"),
+                ("b".into(), "jpg")
+            ]
+        );
+    }
 }

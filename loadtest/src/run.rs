@@ -90,7 +90,8 @@ pub struct RunContext {
     pub deployment: Deployment,
     /// The key prefix of this run's uploads (under the input prefix).
     pub run_prefix: String,
-    pub rendition_names: Vec<String>,
+    /// The files each processed upload leaves: (rendition name, extension), one per format.
+    pub rendition_files: Vec<(String, &'static str)>,
     pub started: Instant,
     pub timeline: Arc<Mutex<Timeline>>,
 }

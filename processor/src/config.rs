@@ -141,6 +141,17 @@ impl Config {
         let background = parse_hex_colour(&background_var.1)
             .map_err(|reason| fail(background_var.clone(), reason))?;
 
+        let webp_method_var = get("WEBP_METHOD", &imaging::DEFAULT_WEBP_METHOD.to_string());
+        let webp_method = match webp_method_var.1.parse::<u8>() {
+            Ok(method) if method <= 6 => method,
+            _ => {
+                return Err(fail(
+                    webp_method_var,
+                    "must be 0 (fastest) to 6 (smallest)".into(),
+                ));
+            }
+        };
+
         let on_reject_var = get("ON_REJECT", "record");
         let on_reject = match on_reject_var.1.as_str() {
             "record" => OnReject::Record,
@@ -191,6 +202,7 @@ impl Config {
                 },
                 background,
                 memory_budget: Some(memory_budget),
+                webp_method,
                 ..RenderOptions::default()
             },
             cache_control: get("CACHE_CONTROL", "public, max-age=86400").1,
@@ -269,6 +281,8 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (vars, name) in [
             (vec![("RENDITIONS", "thumb:0x1")], "RENDITIONS"),
+            (vec![("RENDITIONS", "thumb:9x9:avif")], "RENDITIONS"),
+            (vec![("WEBP_METHOD", "7")], "WEBP_METHOD"),
             (vec![("MAX_PIXELS", "lots")], "MAX_PIXELS"),
             (vec![("OUTPUT_PREFIX", "uploads/out/")], "OUTPUT_PREFIX"),
             (vec![("REJECTED_PREFIX", "processed/")], "REJECTED_PREFIX"),

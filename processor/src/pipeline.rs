@@ -157,18 +157,26 @@ impl<S: ObjectStore> Processor<S> {
                 metadata_text(&rendered.warnings.join("; ")),
             ));
         }
-        let writes = rendered.outputs.into_iter().map(|output| {
-            metrics.bytes_out += output.jpeg.len() as u64;
-            self.store.put(NewObject {
-                bucket: bucket.to_owned(),
-                key: output_key(&config.output_prefix, &job.key, &output.name, "jpg"),
-                body: output.jpeg,
-                content_type: "image/jpeg",
-                cache_control: Some(config.cache_control.clone()),
-                metadata: metadata.clone(),
-            })
-        });
-        let results = futures::future::join_all(writes.collect::<Vec<_>>()).await;
+        let mut writes = Vec::new();
+        for output in rendered.outputs {
+            for file in output.files {
+                metrics.add_file(file.format, file.bytes.len() as u64, file.time);
+                writes.push(self.store.put(NewObject {
+                    bucket: bucket.to_owned(),
+                    key: output_key(
+                        &config.output_prefix,
+                        &job.key,
+                        &output.name,
+                        file.format.extension(),
+                    ),
+                    body: file.bytes,
+                    content_type: file.format.content_type(),
+                    cache_control: Some(config.cache_control.clone()),
+                    metadata: metadata.clone(),
+                }));
+            }
+        }
+        let results = futures::future::join_all(writes).await;
         results
             .into_iter()
             .collect::<Result<Vec<()>, StoreError>>()?;

@@ -3,12 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
+use imaging::OutputFormat;
 use serde_json::json;
 
 use crate::outcome::Outcome;
 
 /// What one image cost, reported once its outcome is known.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct ImageMetrics {
     pub bytes_in: u64,
     pub bytes_out: u64,
@@ -17,6 +18,40 @@ pub struct ImageMetrics {
     pub encode: Duration,
     pub s3: Duration,
     pub total: Duration,
+    /// Bytes written and encode time per output format, over all renditions.
+    pub formats: Vec<FormatMetrics>,
+}
+
+/// What one output format cost for one image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatMetrics {
+    pub format: OutputFormat,
+    pub bytes: u64,
+    pub encode: Duration,
+}
+
+impl ImageMetrics {
+    /// Counts one encoded file towards its format's totals and the image's bytes out.
+    pub fn add_file(&mut self, format: OutputFormat, bytes: u64, encode: Duration) {
+        self.bytes_out += bytes;
+        match self.formats.iter_mut().find(|f| f.format == format) {
+            Some(totals) => {
+                totals.bytes += bytes;
+                totals.encode += encode;
+            }
+            None => self.formats.push(FormatMetrics {
+                format,
+                bytes,
+                encode,
+            }),
+        }
+    }
+}
+
+/// A format's metric name prefix: `Jpeg`, `Webp`.
+fn metric_prefix(format: OutputFormat) -> String {
+    let name = format.name();
+    name[..1].to_ascii_uppercase() + &name[1..]
 }
 
 /// Logs how a job ended (inside the caller's span, which names the message and key) and writes
@@ -50,7 +85,7 @@ impl ImageMetrics {
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        json!({
+        let mut doc = json!({
             "_aws": {
                 "Timestamp": timestamp,
                 "CloudWatchMetrics": [{
@@ -79,7 +114,26 @@ impl ImageMetrics {
             "EncodeMs": ms(self.encode),
             "S3Ms": ms(self.s3),
             "TotalMs": ms(self.total),
-        })
+        });
+        // Per format: `JpegBytesOut`, `JpegEncodeMs`, `WebpBytesOut`, ... for the formats made.
+        for totals in &self.formats {
+            let prefix = metric_prefix(totals.format);
+            for (name, unit, value) in [
+                (format!("{prefix}BytesOut"), "Bytes", json!(totals.bytes)),
+                (
+                    format!("{prefix}EncodeMs"),
+                    "Milliseconds",
+                    json!(ms(totals.encode)),
+                ),
+            ] {
+                doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                    .as_array_mut()
+                    .expect("the metrics list above")
+                    .push(json!({"Name": name, "Unit": unit}));
+                doc[name] = value;
+            }
+        }
+        doc
     }
 }
 
@@ -200,5 +254,28 @@ mod tests {
         assert_eq!(doc["DecodeMs"], 12.3);
         assert_eq!(doc["BytesIn"], 1000);
         assert_eq!(doc["Warnings"], 2);
+        assert!(
+            doc.get("JpegBytesOut").is_none(),
+            "no file, no format metrics"
+        );
+    }
+
+    #[test]
+    fn each_format_made_gets_its_bytes_and_encode_time() {
+        let mut metrics = ImageMetrics::default();
+        metrics.add_file(OutputFormat::Jpeg, 100, Duration::from_millis(2));
+        metrics.add_file(OutputFormat::Webp, 70, Duration::from_millis(9));
+        metrics.add_file(OutputFormat::Jpeg, 50, Duration::from_millis(1));
+        let doc = metrics.to_emf("ImagePipeline", "done", 0);
+        assert_eq!(check_emf(&doc), Ok(()));
+        assert_eq!(doc["BytesOut"], 220);
+        assert_eq!(
+            (doc["JpegBytesOut"].clone(), doc["JpegEncodeMs"].clone()),
+            (150.into(), 3.0.into())
+        );
+        assert_eq!(
+            (doc["WebpBytesOut"].clone(), doc["WebpEncodeMs"].clone()),
+            (70.into(), 9.0.into())
+        );
     }
 }

@@ -191,6 +191,43 @@ async fn renditions_are_upright_jpegs_with_headers_and_metadata() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_format_of_a_rendition_gets_its_key_type_and_headers() {
+    let processor = processor_with(&[("RENDITIONS", "small:48x48:webp+jpeg,only:20x20:webp")]);
+    let event = sqs_event(&[("m1", event_json("s3_put_moto.json"))]);
+    let response = handle_batch(&processor, event, far_deadline()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let object = |name: &str| {
+        let key = format!("processed/uploads/café 100%/{name}");
+        processor.store().0.object(BUCKET, &key)
+    };
+    assert!(
+        object("only.jpg").is_none(),
+        "a format not asked for is not written"
+    );
+    let mut sizes = Vec::new();
+    for (name, content_type) in [
+        ("small.webp", "image/webp"),
+        ("small.jpg", "image/jpeg"),
+        ("only.webp", "image/webp"),
+    ] {
+        let file = object(name).unwrap_or_else(|| panic!("{name} written"));
+        assert_eq!(file.content_type, content_type, "{name}");
+        assert_eq!(file.cache_control.as_deref(), Some("public, max-age=86400"));
+        assert!(
+            file.metadata.iter().any(|(k, _)| k == "source-key"),
+            "{name}"
+        );
+        let pixels = decode_output(&file.body);
+        sizes.push((pixels.width, pixels.height));
+    }
+    assert_eq!(
+        sizes,
+        [(48, 32), (48, 32), (20, 13)],
+        "upright, both formats alike"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_deliveries_write_identical_bytes() {
     let processor = processor_with(&[]);
     let key = "processed/uploads/holiday/cat on the beach/medium.jpg";

@@ -204,7 +204,7 @@ fn hostile_inputs_get_typed_errors_or_correct_outputs_within_the_memory_bound() 
                     .outputs
                     .iter()
                     .map(|o| {
-                        let decoded = testdata::decode_output(&o.jpeg);
+                        let decoded = testdata::decode_output(&o.files[0].bytes);
                         (decoded.width, decoded.height)
                     })
                     .collect();

@@ -2,7 +2,9 @@
 //! replays their findings (`imaging/tests/fuzz_regressions.rs`).
 
 use contract::{Request, parse_body};
-use imaging::{ErrorKind, Limits, RenderOptions, output_sizes, parse_renditions, render};
+use imaging::{
+    ErrorKind, Limits, OutputFormat, RenderOptions, output_sizes, parse_renditions, render,
+};
 
 /// Small limits keep each run fast; the properties do not depend on them.
 const LIMITS: Limits = Limits {
@@ -11,9 +13,10 @@ const LIMITS: Limits = Limits {
     max_height: 4096,
     max_bytes: 1 << 20,
 };
-const RENDITIONS: &str = "a:64x64,b:32x32:cover:q50";
+const RENDITIONS: &str = "a:64x64,b:32x32:cover:q50:jpeg+webp";
 
-/// Any bytes: a typed, permanent error, or one JPEG per rendition of the planned size.
+/// Any bytes: a typed, permanent error, or one file per rendition and format, of the planned
+/// size, each whole in its format.
 pub fn check_render(data: &[u8]) {
     let renditions = parse_renditions(RENDITIONS).expect("valid renditions");
     let options = RenderOptions {
@@ -32,9 +35,23 @@ pub fn check_render(data: &[u8]) {
             assert_eq!(rendered.outputs.len(), renditions.len());
             for (output, size) in rendered.outputs.iter().zip(planned) {
                 assert_eq!((output.width, output.height), size);
-                assert!(
-                    output.jpeg.starts_with(&[0xFF, 0xD8]) && output.jpeg.ends_with(&[0xFF, 0xD9])
-                );
+                for file in &output.files {
+                    let whole = match file.format {
+                        OutputFormat::Jpeg => {
+                            file.bytes.starts_with(&[0xFF, 0xD8])
+                                && file.bytes.ends_with(&[0xFF, 0xD9])
+                        }
+                        // RIFF's size field counts everything after its first 8 bytes.
+                        OutputFormat::Webp => {
+                            file.bytes.len() >= 12
+                                && file.bytes.starts_with(b"RIFF")
+                                && &file.bytes[8..12] == b"WEBP"
+                                && u32::from_le_bytes(file.bytes[4..8].try_into().unwrap()) as usize
+                                    == file.bytes.len() - 8
+                        }
+                    };
+                    assert!(whole, "{} {} is not a whole file", output.name, file.format);
+                }
             }
         }
     }

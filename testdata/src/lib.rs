@@ -81,10 +81,13 @@ pub const POISON: &[(&str, &[u8], &str)] = &[
     ),
 ];
 
-/// Decodes a JPEG the pipeline wrote with jpeg-decoder, a decoder independent of the
-/// pipeline's own (zune-jpeg and libjpeg-turbo), keeping grey images grey.
-pub fn decode_output(jpeg: &[u8]) -> Pixels {
-    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+/// Decodes an output the pipeline wrote with a decoder independent of the pipeline's own
+/// encoders: jpeg-decoder for JPEG (keeping grey images grey), image-webp for WebP.
+pub fn decode_output(bytes: &[u8]) -> Pixels {
+    if bytes.starts_with(b"RIFF") {
+        return decode_webp(bytes);
+    }
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
     let data = decoder.decode().expect("output decodes");
     let info = decoder.info().expect("image info");
     let layout = match info.pixel_format {
@@ -96,6 +99,22 @@ pub fn decode_output(jpeg: &[u8]) -> Pixels {
         width: info.width.into(),
         height: info.height.into(),
         layout,
+        data,
+    }
+}
+
+/// A lossy WebP output, decoded to RGB by image-webp (pure Rust, not libwebp).
+fn decode_webp(bytes: &[u8]) -> Pixels {
+    let mut decoder =
+        image_webp::WebPDecoder::new(std::io::Cursor::new(bytes)).expect("WebP output parses");
+    assert!(!decoder.has_alpha(), "renditions are opaque");
+    let (width, height) = decoder.dimensions();
+    let mut data = vec![0; decoder.output_buffer_size().expect("a sane size")];
+    decoder.read_image(&mut data).expect("WebP output decodes");
+    Pixels {
+        width,
+        height,
+        layout: Layout::Rgb,
         data,
     }
 }

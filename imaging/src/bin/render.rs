@@ -12,11 +12,12 @@ use serde_json::json;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Resize images into JPEG renditions, writing DIR/<file stem>/<rendition name>.jpg.
+/// Resize images into renditions, writing DIR/<file stem>/<rendition name>.<jpg|webp>.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// A rendition (`name:WIDTHxHEIGHT[:fit|cover][:qNN]`) or comma-separated list; repeatable.
+    /// A rendition (`name:WIDTHxHEIGHT[:fit|cover][:qNN][:jpeg|webp|jpeg+webp]`) or a
+    /// comma-separated list; repeatable.
     #[arg(long = "rendition", short = 'r', required = true, value_parser = parse_renditions)]
     renditions: Vec<Vec<Rendition>>,
     /// The folder the renditions are written under.
@@ -31,6 +32,10 @@ struct Args {
     /// The colour transparent pixels are flattened onto, as RRGGBB.
     #[arg(long, default_value = "ffffff", value_parser = parse_hex_colour)]
     background: [u8; 3],
+    /// libwebp's method for WebP renditions: 0 (fastest) to 6 (smallest).
+    #[arg(long, default_value_t = imaging::DEFAULT_WEBP_METHOD,
+          value_parser = clap::value_parser!(u8).range(0..=6))]
+    webp_method: u8,
     /// The images to render.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
             ..Limits::default()
         },
         background: args.background,
+        webp_method: args.webp_method,
         ..RenderOptions::default()
     };
     let mut failures = 0;
@@ -90,11 +96,18 @@ fn render_file(
     std::fs::create_dir_all(&dir).map_err(io_error)?;
     let mut written = Vec::with_capacity(rendered.outputs.len());
     for output in &rendered.outputs {
-        let path = dir.join(format!("{}.jpg", output.name));
-        std::fs::write(&path, &output.jpeg).map_err(io_error)?;
+        let mut files = Vec::with_capacity(output.files.len());
+        for file in &output.files {
+            let path = dir.join(format!("{}.{}", output.name, file.format.extension()));
+            std::fs::write(&path, &file.bytes).map_err(io_error)?;
+            files.push(
+                json!({"format": file.format.name(), "bytes": file.bytes.len(), "path": path}),
+            );
+        }
+        // `bytes` and `path` name the first format's file, as when JPEG was the only one.
         written.push(json!({
             "name": output.name, "width": output.width, "height": output.height,
-            "bytes": output.jpeg.len(), "path": path,
+            "bytes": files[0]["bytes"], "path": files[0]["path"], "files": files,
         }));
     }
     let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;

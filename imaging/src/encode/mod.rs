@@ -1,6 +1,7 @@
-//! JPEG encoding of the renditions: baseline, the standard Huffman tables, 4:2:0 chroma below
-//! quality 90 and full chroma from there, no metadata (renditions are sRGB, see `colour`,
-//! which is what a JPEG without a profile means to a browser).
+//! Encoding the renditions, one dispatch over the formats. No metadata in any format:
+//! renditions are sRGB (see `colour`), which is what an image without a profile means to a
+//! browser. JPEG: baseline, the standard Huffman tables, 4:2:0 chroma below quality 90 and full
+//! chroma from there. WebP: see `webp`.
 //!
 //! libjpeg-turbo, already linked for decoding, encodes by default: on the corpus it took
 //! 3.2-5.0 ms for the three renditions of a photo where jpeg-encoder took 10.7-17.7, for files
@@ -12,19 +13,54 @@
 mod libjpeg;
 #[cfg(feature = "rust-encoder")]
 mod pure_rust;
+mod webp;
 
 use fast_image_resize::CpuExtensions;
 
+pub use self::webp::WEBP_MAX_SIDE;
 use crate::error::ImageError;
+use crate::output_format::OutputFormat;
 use crate::pixels::Pixels;
+
+/// libwebp's speed/size trade-off when none is configured: its own default, and libvips'.
+pub const DEFAULT_WEBP_METHOD: u8 = 4;
+
+/// The encoders' settings besides the quality.
+#[derive(Debug, Clone, Copy)]
+pub struct EncodeSettings {
+    /// The colour conversion's SIMD kernel of the `rust-encoder` build, whose output is the
+    /// same for every kernel; libjpeg-turbo and libwebp pick their own.
+    pub cpu: CpuExtensions,
+    /// libwebp's method, 0 (fastest) to 6 (smallest).
+    pub webp_method: u8,
+}
+
+impl Default for EncodeSettings {
+    fn default() -> Self {
+        Self {
+            cpu: CpuExtensions::default(),
+            webp_method: DEFAULT_WEBP_METHOD,
+        }
+    }
+}
+
+/// Encodes sRGB (or grey) `pixels` in `format` at `quality` (on JPEG's scale).
+pub fn encode(
+    pixels: &Pixels,
+    format: OutputFormat,
+    quality: u8,
+    settings: EncodeSettings,
+) -> Result<Vec<u8>, ImageError> {
+    match format {
+        OutputFormat::Jpeg => encode_jpeg(pixels, quality, settings.cpu),
+        OutputFormat::Webp => webp::encode(pixels, quality, settings.webp_method),
+    }
+}
 
 /// From this quality up chroma keeps full resolution (jpeg-encoder's own default rule).
 const FULL_CHROMA_QUALITY: u8 = 90;
 
-/// Encodes sRGB (or grey) `pixels` as a baseline JPEG. `cpu` picks the colour conversion's
-/// SIMD kernel of the `rust-encoder` build, whose output is the same for every kernel;
-/// libjpeg-turbo picks its own.
-pub fn encode(pixels: &Pixels, quality: u8, cpu: CpuExtensions) -> Result<Vec<u8>, ImageError> {
+fn encode_jpeg(pixels: &Pixels, quality: u8, cpu: CpuExtensions) -> Result<Vec<u8>, ImageError> {
     #[cfg(feature = "rust-encoder")]
     return pure_rust::encode(pixels, quality, cpu);
     #[cfg(not(feature = "rust-encoder"))]

@@ -278,7 +278,7 @@ impl Report {
                 + if trigger_mode { 1.0 } else { 0.0 },
             sqs_requests_per_image: (t.uploaded_s.len() as f64 + measured.sqs_polling_requests)
                 / processed,
-            s3_puts_per_image: (t.done_s.len() * run.rendition_names.len() + t.rejected_s.len())
+            s3_puts_per_image: (t.done_s.len() * run.rendition_files.len() + t.rejected_s.len())
                 as f64
                 / processed,
             s3_gets_per_image: 1.0,
@@ -290,7 +290,7 @@ impl Report {
             processor_ms_per_image: busy_ms / processed,
             instances,
             offered_rate: pass.rate,
-            renditions: run.rendition_names.len(),
+            files_per_image: run.rendition_files.len(),
             latency_s: latency_ms.p50 / 1000.0,
         });
         Report {

@@ -103,7 +103,7 @@ fn sample() -> Report {
             processor_ms_per_image: 120.0,
             instances: 2,
             offered_rate: Some(10.0),
-            renditions: 3,
+            files_per_image: 3,
             latency_s: 1.2,
         }),
         chaos: Some(ChaosReport {

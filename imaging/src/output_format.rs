@@ -1,0 +1,100 @@
+//! The formats a rendition can be encoded in, with what S3 and browsers need to know of each:
+//! the key's extension and the `Content-Type`.
+
+use std::fmt;
+
+/// An encoded rendition's format. JPEG is what a rendition gets when its spec names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutputFormat {
+    Jpeg,
+    /// Lossy WebP (libwebp).
+    Webp,
+}
+
+impl OutputFormat {
+    /// Every format this build encodes, in the order the grammar lists them.
+    pub const ALL: [OutputFormat; 2] = [OutputFormat::Jpeg, OutputFormat::Webp];
+
+    /// The name the rendition grammar uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Webp => "webp",
+        }
+    }
+
+    /// The output key's extension (`jpg`, as the keys have always been).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Webp => "webp",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Webp => "image/webp",
+        }
+    }
+
+    /// The format the grammar names `name`, if this build encodes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Why `name`, which reads like a format, is not one this build encodes.
+    pub fn why_not(name: &str) -> Option<String> {
+        match name {
+            "jpg" => Some("write the format as `jpeg` (its keys still end in `.jpg`)".to_owned()),
+            "avif" => Some(format!(
+                "this build has no AVIF encoder (it encodes {})",
+                Self::names()
+            )),
+            _ => None,
+        }
+    }
+
+    /// The names of every format this build encodes, as a list for messages.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+}
+
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_extensions_differ() {
+        for format in OutputFormat::ALL {
+            assert_eq!(OutputFormat::from_name(format.name()), Some(format));
+            assert!(format.content_type().starts_with("image/"));
+        }
+        let extensions: std::collections::HashSet<_> =
+            OutputFormat::ALL.map(OutputFormat::extension).into();
+        assert_eq!(extensions.len(), OutputFormat::ALL.len());
+    }
+
+    #[test]
+    fn a_format_this_build_lacks_is_explained() {
+        let avif = OutputFormat::why_not("avif").expect("avif is explained");
+        assert!(
+            avif.contains("no AVIF encoder") && avif.contains("jpeg, webp"),
+            "{avif}"
+        );
+        assert!(
+            OutputFormat::why_not("jpg")
+                .expect("jpg")
+                .contains("`jpeg`")
+        );
+        assert_eq!(OutputFormat::from_name("gif"), None);
+        assert_eq!(OutputFormat::why_not("gif"), None);
+    }
+}
