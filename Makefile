@@ -65,7 +65,7 @@ CHROMIUM     ?= chromium
 HARNESS_PROFILE ?= tools
 
 .DEFAULT_GOAL := help
-.PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare fixtures render clean \
+.PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare bench-formats fixtures render clean \
 	tf-lint tf-test tf-apply-local tf-lock tf-destroy-local checkov test-e2e test-loadtest test-chaos-trigger loadtest \
 	chaos fuzz build plan deploy describe-stack destroy redrive test-arm64 cdk-build cdk-test report-check
 
@@ -333,6 +333,12 @@ bench-compare: $(VENV)/.bench-ready ## render vs Pillow vs libvips, one core eac
 	mkdir -p target/bench
 	$(VENV)/bin/python imaging/benches/compare.py --render target/release/render \
 		$(if $(CORPUS),--corpus $(CORPUS)) --repeat $(BENCH_REPEAT) --json target/bench/compare.json
+
+bench-formats: $(VENV)/.bench-ready ## WebP against JPEG: bytes at equal SSIMULACRA2, encode ms per format (CORPUS=dir)
+	$(CARGO) build --release --locked -p imaging --bin render
+	mkdir -p target/bench
+	$(VENV)/bin/python imaging/benches/formats.py --render target/release/render \
+		$(if $(CORPUS),--corpus $(CORPUS)) --repeat $(BENCH_REPEAT) --json target/bench/formats.json
 
 fixtures: $(VENV)/.bench-ready ## Regenerate the committed test images
 	$(VENV)/bin/python testdata/generate.py
