@@ -5,7 +5,9 @@
 2. waits out the invocations already running (the processor's timeout bounds them, and a few
    seconds more cover a batch the mapping handed over as the throttle took hold), so no batch in
    flight writes a rendition after the buckets are emptied;
-3. empties the buckets, every object version and delete marker included.
+3. empties the buckets, every object version and delete marker included, and empties them again
+   until a pass a few seconds later finds nothing: a write sent just before an invocation ended
+   can still land after the first pass.
 
 Usage: python prepare_destroy.py OUTPUTS_JSON [--drain-seconds N]
 (OUTPUTS_JSON: `terraform output -json` of the stack; the emulator's endpoint comes from
@@ -59,6 +61,22 @@ def empty_bucket(s3, bucket: str) -> int:
 # Past the timeout: a batch received just before the throttle held starts late, and the response
 # of one that ended at its deadline is still on its way.
 DRAIN_MARGIN_S = 5
+# Between the passes that make sure the buckets stay empty, and how many passes at most.
+RECHECK_S = 3
+MAX_PASSES = 10
+
+
+def empty_until_quiet(s3, bucket: str) -> None:
+    """Empties `bucket`, then again after RECHECK_S, until a pass deletes nothing."""
+    deleted = empty_bucket(s3, bucket)
+    print(f"prepare_destroy: {bucket}: {deleted} object versions deleted")
+    for _ in range(MAX_PASSES):
+        time.sleep(RECHECK_S)
+        late = empty_bucket(s3, bucket)
+        if late == 0:
+            return
+        print(f"prepare_destroy: {bucket}: {late} more written after the drain, deleted")
+    raise SystemExit(f"prepare_destroy: {bucket} keeps receiving objects; is something else writing to it?")
 
 
 def main() -> None:
@@ -88,7 +106,7 @@ def main() -> None:
     print(f"prepare_destroy: waiting {drain:g} s for invocations already running to end")
     time.sleep(drain)
     for bucket in dict.fromkeys([outputs["bucket"], outputs["output_bucket"]]):
-        print(f"prepare_destroy: {bucket}: {empty_bucket(s3, bucket)} object versions deleted")
+        empty_until_quiet(s3, bucket)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Run: python -m unittest discover -s terraform/tests -p 'test_*.py'
 import os
 import sys
 import unittest
+from unittest import mock
 
 import boto3
 from botocore.stub import Stubber
@@ -107,6 +108,34 @@ class EmptyBucket(unittest.TestCase):
     def test_a_missing_bucket_is_already_empty(self):
         s3 = boto3.client("s3", region_name="us-east-1")
         self.assertEqual(prepare_destroy.empty_bucket(s3, "gone"), 0)
+
+    def test_a_write_that_lands_after_the_first_pass_is_deleted_too(self):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="late")
+        s3.put_object(Bucket="late", Key="processed/a/thumb.jpg", Body=b"y")
+        late_writes = iter(["processed/b/thumb.jpg"])
+
+        def sleep_while_a_straggler_writes(_seconds):
+            key = next(late_writes, None)
+            if key:
+                s3.put_object(Bucket="late", Key=key, Body=b"z")
+
+        with mock.patch.object(prepare_destroy.time, "sleep", sleep_while_a_straggler_writes):
+            prepare_destroy.empty_until_quiet(s3, "late")
+        s3.delete_bucket(Bucket="late")  # refused if the straggler's object were left
+
+    def test_a_bucket_that_never_stays_empty_stops_the_script(self):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="busy")
+        writes = iter(range(100))
+
+        def sleep_while_something_keeps_writing(_seconds):
+            s3.put_object(Bucket="busy", Key=f"k{next(writes)}", Body=b"z")
+
+        with mock.patch.object(prepare_destroy.time, "sleep", sleep_while_something_keeps_writing):
+            with self.assertRaises(SystemExit) as stopped:
+                prepare_destroy.empty_until_quiet(s3, "busy")
+        self.assertIn("keeps receiving objects", str(stopped.exception))
 
 
 if __name__ == "__main__":
