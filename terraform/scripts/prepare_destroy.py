@@ -6,7 +6,7 @@
    seconds more cover a batch the mapping handed over as the throttle took hold), so no batch in
    flight writes a rendition after the buckets are emptied;
 3. empties the buckets, every object version and delete marker included, and empties them again
-   until a pass a few seconds later finds nothing: a write sent just before an invocation ended
+   until two passes, seconds apart, find nothing: a write sent just before an invocation ended
    can still land after the first pass.
 
 Usage: python prepare_destroy.py OUTPUTS_JSON [--drain-seconds N]
@@ -61,20 +61,27 @@ def empty_bucket(s3, bucket: str) -> int:
 # Past the timeout: a batch received just before the throttle held starts late, and the response
 # of one that ended at its deadline is still on its way.
 DRAIN_MARGIN_S = 5
-# Between the passes that make sure the buckets stay empty, and how many passes at most.
-RECHECK_S = 3
-MAX_PASSES = 10
+# Between the passes that make sure the buckets stay empty; how many empty passes in a row
+# count as quiet, and how many passes at most.
+RECHECK_S = 5
+QUIET_PASSES = 2
+MAX_PASSES = 12
 
 
 def empty_until_quiet(s3, bucket: str) -> None:
-    """Empties `bucket`, then again after RECHECK_S, until a pass deletes nothing."""
+    """Empties `bucket`, then again every RECHECK_S, until QUIET_PASSES in a row delete nothing."""
     deleted = empty_bucket(s3, bucket)
     print(f"prepare_destroy: {bucket}: {deleted} object versions deleted")
+    quiet = 0
     for _ in range(MAX_PASSES):
         time.sleep(RECHECK_S)
         late = empty_bucket(s3, bucket)
         if late == 0:
-            return
+            quiet += 1
+            if quiet == QUIET_PASSES:
+                return
+            continue
+        quiet = 0
         print(f"prepare_destroy: {bucket}: {late} more written after the drain, deleted")
     raise SystemExit(f"prepare_destroy: {bucket} keeps receiving objects; is something else writing to it?")
 

@@ -59,11 +59,18 @@ done
   { tail -20 "$work/harness.log" >&2; fail "the stack was not busy ($waiting in flight, $rendered rendered): the test would prove nothing"; }
 echo "destroy_in_flight: $waiting messages in flight, $rendered images already rendered; destroying"
 
+date -u +"destroy_in_flight: prepare_destroy starts at %H:%M:%S" >&2
 python3 "$root/terraform/scripts/prepare_destroy.py" "$work/outputs.json" >"$work/prepare.log" 2>&1 ||
   { cat "$work/prepare.log" >&2; fail "prepare_destroy failed"; }
 sed 's/^/  /' "$work/prepare.log"
-tf destroy -input=false -auto-approve -no-color -state="$work/terraform.tfstate" "${vars[@]}" >"$work/destroy.log" ||
-  { tail -30 "$work/destroy.log" >&2; fail "terraform destroy failed on the first try"; }
 bucket=$(python3 -c "import json; print(json.load(open('$work/outputs.json'))['pipeline']['value']['bucket'])")
+tf destroy -input=false -auto-approve -no-color -state="$work/terraform.tfstate" "${vars[@]}" >"$work/destroy.log" || {
+  tail -30 "$work/destroy.log" >&2
+  # What was written after the buckets were emptied, and when: the clue to who wrote it.
+  date -u +"destroy_in_flight: now %H:%M:%S; left in $bucket:" >&2
+  aws --endpoint-url "$endpoint" s3api list-object-versions --bucket "$bucket" \
+    --query 'Versions[].[LastModified,Key]' --output text 2>&1 | head -20 >&2 || true
+  fail "terraform destroy failed on the first try"
+}
 if aws --endpoint-url "$endpoint" s3api head-bucket --bucket "$bucket" 2>/dev/null; then fail "the bucket survived"; fi
 echo "destroy_in_flight: destroyed on the first try with messages in flight"

@@ -113,11 +113,12 @@ class EmptyBucket(unittest.TestCase):
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="late")
         s3.put_object(Bucket="late", Key="processed/a/thumb.jpg", Body=b"y")
-        late_writes = iter(["processed/b/thumb.jpg"])
+        # One straggler after the first pass, one after the first quiet pass.
+        late_writes = iter(["processed/b/thumb.jpg", None, "processed/c/thumb.jpg"])
 
         def sleep_while_a_straggler_writes(_seconds):
             key = next(late_writes, None)
-            if key:
+            if key is not None:
                 s3.put_object(Bucket="late", Key=key, Body=b"z")
 
         with mock.patch.object(prepare_destroy.time, "sleep", sleep_while_a_straggler_writes):
