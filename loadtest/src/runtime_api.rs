@@ -155,6 +155,14 @@ impl RuntimeApi {
             Ok(Err(_)) => Err(InvokeError::Stopped),
             Err(_) => {
                 self.shared.waiting.lock().expect("lock").remove(&id);
+                // Lambda never starts a synchronous invoke its caller has given up on; left in the
+                // queue, it would run on the next free instance, long after (make destroy saw one
+                // write into a bucket it had emptied 30 s before).
+                self.shared
+                    .queue
+                    .lock()
+                    .expect("lock")
+                    .retain(|pending| pending.id != id);
                 let holder = self
                     .shared
                     .held
@@ -258,4 +266,22 @@ async fn fail(
 async fn init_error(State((shared, _)): State<InstanceState>, body: Bytes) -> StatusCode {
     shared.init_errors.lock().expect("lock").push(body);
     StatusCode::ACCEPTED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_invocation_no_instance_took_in_time_is_dropped() {
+        let api = RuntimeApi::new("idle");
+        let outcome = api
+            .invoke(Bytes::from_static(b"{}"), Duration::from_millis(10))
+            .await;
+        assert!(matches!(outcome, Err(InvokeError::TimedOut(_))), "{outcome:?}");
+        assert!(
+            api.shared.queue.lock().expect("lock").is_empty(),
+            "a later instance would run an invocation its caller gave up on"
+        );
+    }
 }
