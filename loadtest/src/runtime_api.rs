@@ -278,7 +278,10 @@ mod tests {
         let outcome = api
             .invoke(Bytes::from_static(b"{}"), Duration::from_millis(10))
             .await;
-        assert!(matches!(outcome, Err(InvokeError::TimedOut(_))), "{outcome:?}");
+        assert!(
+            matches!(outcome, Err(InvokeError::TimedOut(_))),
+            "{outcome:?}"
+        );
         assert!(
             api.shared.queue.lock().expect("lock").is_empty(),
             "a later instance would run an invocation its caller gave up on"
