@@ -209,6 +209,10 @@ pub fn render(
         std::cmp::Reverse(u64::from(plans[i].width) * u64::from(plans[i].height))
     });
     let mut outputs: Vec<Option<Output>> = vec![None; plans.len()];
+    let settings = EncodeSettings {
+        cpu: options.cpu,
+        webp_method: options.webp_method,
+    };
     for (position, &i) in order.iter().enumerate() {
         let step = Instant::now();
         let plan = plans[i];
@@ -240,10 +244,6 @@ pub fn render(
         let upright = colour.apply(orientation.apply(resized))?;
         timings.resize += step.elapsed();
 
-        let settings = EncodeSettings {
-            cpu: options.cpu,
-            webp_method: options.webp_method,
-        };
         let files = renditions[i]
             .formats
             .iter()
