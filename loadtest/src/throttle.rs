@@ -1,6 +1,7 @@
 //! Lambda's throttle as the local service plays it: a function whose reserved concurrency is 0
-//! starts no invocation, neither from the SQS mapping nor from S3 (`make destroy` relies on it).
-//! The setting is read from the emulator's Lambda API, at most once a second.
+//! starts no invocation, neither from the SQS mapping nor from S3 (`make destroy` relies on it),
+//! and neither does a function that no longer exists. The setting is read from the emulator's
+//! Lambda API, at most once a second.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,21 +26,34 @@ impl Throttle {
         }
     }
 
-    /// True while the function's reserved concurrency is 0; a failed read counts as not
-    /// throttled, as the function then still runs on Lambda.
+    /// True while the function's reserved concurrency is 0, and once the function is deleted
+    /// (`terraform destroy` deletes it while the harness still runs its instances, and a batch
+    /// started then would write into buckets already emptied). A read that fails for another
+    /// reason keeps the last answer: the setting did not change because the emulator was slow.
     pub async fn is_throttled(&self) -> bool {
-        if let Some((read, throttled)) = *self.last.lock().expect("lock")
+        let last = *self.last.lock().expect("lock");
+        if let Some((read, throttled)) = last
             && read.elapsed() < REREAD_AFTER
         {
             return throttled;
         }
-        let throttled = self
+        let read = self
             .lambda
             .get_function_concurrency()
             .function_name(&self.function)
             .send()
-            .await
-            .is_ok_and(|c| c.reserved_concurrent_executions() == Some(0));
+            .await;
+        let throttled = match read {
+            Ok(concurrency) => concurrency.reserved_concurrent_executions() == Some(0),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                true
+            }
+            Err(_) => last.is_some_and(|(_, throttled)| throttled),
+        };
         *self.last.lock().expect("lock") = Some((Instant::now(), throttled));
         throttled
     }

@@ -364,6 +364,55 @@ async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn a_deleted_function_gets_no_batch() {
+    // `make destroy`: the function is throttled, then `terraform destroy` deletes it while the
+    // harness still runs; a batch delivered then would write into buckets already emptied.
+    let (endpoint, _moto) = common::start_moto();
+    let config = loadtest::local_aws_config(&endpoint).await;
+    common::create_function(&config, "fake").await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    lambda
+        .put_function_concurrency()
+        .function_name("fake")
+        .reserved_concurrent_executions(0)
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .delete_function()
+        .function_name("fake")
+        .send()
+        .await
+        .unwrap();
+    let queues = queues(&endpoint, 30, 5).await;
+    queues
+        .sqs
+        .send_message()
+        .queue_url(&queues.url)
+        .message_body("job")
+        .send()
+        .await
+        .unwrap();
+    let api = RuntimeApi::new("fake");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    fake_instance(&api, Arc::clone(&seen), |_, _| Verdict::Ok);
+    let throttle = Arc::new(Throttle::new(lambda, "fake"));
+    let started = Instant::now();
+    let stats = run_until(
+        &queues,
+        &api,
+        Duration::from_secs(5),
+        Some(throttle),
+        move || started.elapsed() > Duration::from_secs(3),
+    )
+    .await;
+    assert!(seen.lock().unwrap().is_empty(), "a deleted function ran");
+    assert!(stats.invocations.is_empty());
+    assert_eq!(bodies_in(&queues.sqs, &queues.url).await, ["job"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_that_dies_mid_invocation_fails_it_at_once() {
     use axum::body::Bytes;
     use http_body_util::Full;
