@@ -51,6 +51,7 @@ module "bucket" {
   expiring_prefixes = var.separate_output_bucket ? {} : { (var.rejected_prefix) = var.rejected_retention_days }
   kms_key_arn       = var.kms_key_arn
   tls_only          = !local.emulated
+  policy_documents  = var.separate_output_bucket ? [] : local.cdn_bucket_policies
   tags              = var.tags
 }
 
@@ -62,7 +63,28 @@ module "output_bucket" {
   expiring_prefixes = { (var.rejected_prefix) = var.rejected_retention_days }
   kms_key_arn       = var.kms_key_arn
   tls_only          = !local.emulated
+  policy_documents  = local.cdn_bucket_policies
   tags              = var.tags
+}
+
+# Delivery (optional): CloudFront over the renditions. Its inputs name the output bucket's
+# attributes one by one: the bucket's policy takes the distribution's statement, so a reference
+# to the whole bucket module would make a cycle.
+module "cdn" {
+  count                       = var.cdn_enabled ? 1 : 0
+  source                      = "./modules/cdn"
+  name                        = var.name
+  bucket_name                 = var.separate_output_bucket ? "${local.bucket_name}-out" : local.bucket_name
+  bucket_arn                  = local.arns.output_bucket
+  bucket_regional_domain_name = var.separate_output_bucket ? module.output_bucket[0].regional_domain_name : module.bucket.regional_domain_name
+  output_prefix               = var.output_prefix
+  renditions                  = var.renditions
+  price_class                 = var.cdn_price_class
+  tags                        = var.tags
+}
+
+locals {
+  cdn_bucket_policies = [for cdn in module.cdn : cdn.bucket_policy_json]
 }
 
 module "queue" {

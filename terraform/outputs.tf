@@ -147,3 +147,8 @@ output "environment_names" {
     local.trigger_mode ? { (module.trigger[0].name) = module.trigger[0].environment_names } : {},
   )
 }
+
+output "cdn_domain_name" {
+  description = "With cdn_enabled: the CloudFront domain serving https://<domain>/<upload key stem>/<rendition name> (null otherwise)."
+  value       = one(module.cdn[*].domain_name)
+}

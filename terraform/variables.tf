@@ -372,6 +372,26 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "cdn_enabled" {
+  description = "Serve the renditions through CloudFront: a distribution over the output prefix, read through Origin Access Control, whose function picks each rendition's format from the Accept header (modules/cdn)."
+  type        = bool
+  default     = false
+  validation {
+    condition     = !var.cdn_enabled || var.local_endpoint == null
+    error_message = "cdn_enabled needs AWS: the local emulator has no CloudFront functions or policies."
+  }
+}
+
+variable "cdn_price_class" {
+  description = "The distribution's edge locations: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.cdn_price_class)
+    error_message = "cdn_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
 variable "processor_zip" {
   description = "The processor's bootstrap zip (from `make build`)."
   type        = string

@@ -74,6 +74,15 @@ override_resource {
   values          = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
 }
 
+override_resource {
+  target          = module.cdn[0].aws_cloudfront_distribution.this
+  override_during = plan
+  values = {
+    arn         = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
+    domain_name = "d111111abcdef8.cloudfront.net"
+  }
+}
+
 run "defaults_follow_aws_guidance_and_fit_a_new_account" {
   command = plan
 
@@ -112,6 +121,10 @@ run "defaults_follow_aws_guidance_and_fit_a_new_account" {
   assert {
     condition     = module.bucket.tls_policy_actions == toset(["s3:*"]) && module.queue.tls_policy_actions == toset(["sqs:*"])
     error_message = "The bucket and queue deny every action over plain HTTP."
+  }
+  assert {
+    condition     = length(module.cdn) == 0 && output.cdn_domain_name == null && module.bucket.joined_policy_documents == 0
+    error_message = "No CloudFront unless cdn_enabled, and then the bucket policy holds only the TLS statement."
   }
 }
 
@@ -439,4 +452,75 @@ run "an_aws_metrics_namespace_is_refused" {
     metrics_namespace = "AWS/Lambda"
   }
   expect_failures = [var.metrics_namespace]
+}
+
+run "cdn_reads_only_renditions_and_only_through_its_distribution" {
+  command = plan
+  variables {
+    cdn_enabled = true
+    renditions  = "thumb:200x200:cover:q75:jpeg+webp,large:1600x1600"
+  }
+
+  assert {
+    condition     = output.cdn_domain_name == "d111111abcdef8.cloudfront.net"
+    error_message = "The stack outputs the distribution's domain."
+  }
+  assert {
+    condition     = module.bucket.joined_policy_documents == 1 && module.bucket.tls_policy_actions == toset(["s3:*"])
+    error_message = "The bucket's one policy holds the distribution's read and the TLS statement."
+  }
+  assert {
+    condition = (
+      module.cdn[0].bucket_policy_statement.actions == toset(["s3:GetObject"])
+      && module.cdn[0].bucket_policy_statement.resources == toset(["arn:aws:s3:::image-pipeline-123456789012-eu-west-1/processed/*"])
+      && one(module.cdn[0].bucket_policy_statement.principals).identifiers == toset(["cloudfront.amazonaws.com"])
+      && one(module.cdn[0].bucket_policy_statement.condition).variable == "AWS:SourceArn"
+      && one(module.cdn[0].bucket_policy_statement.condition).values == tolist(["arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"])
+    )
+    error_message = "CloudFront may read renditions only, and only for this distribution."
+  }
+  assert {
+    condition     = strcontains(module.cdn[0].function_code, "var RENDITIONS = \"thumb:200x200:cover:q75:jpeg+webp,large:1600x1600\";")
+    error_message = "The function's code carries the RENDITIONS setting as a string."
+  }
+}
+
+run "cdn_on_a_separate_output_bucket_grants_reads_there" {
+  command = plan
+  variables {
+    cdn_enabled            = true
+    separate_output_bucket = true
+  }
+
+  override_resource {
+    target          = module.output_bucket[0].aws_s3_bucket.this
+    override_during = plan
+    values          = { arn = "arn:aws:s3:::image-pipeline-123456789012-eu-west-1-out", id = "image-pipeline-123456789012-eu-west-1-out" }
+  }
+
+  assert {
+    condition     = module.bucket.joined_policy_documents == 0 && module.output_bucket[0].joined_policy_documents == 1
+    error_message = "The distribution reads the output bucket, and nothing of the upload bucket."
+  }
+  assert {
+    condition     = module.cdn[0].bucket_policy_statement.resources == toset(["arn:aws:s3:::image-pipeline-123456789012-eu-west-1-out/processed/*"])
+    error_message = "The read is scoped to the output prefix of the output bucket."
+  }
+}
+
+run "cdn_on_the_local_emulator_is_refused" {
+  command = plan
+  variables {
+    cdn_enabled    = true
+    local_endpoint = "http://127.0.0.1:5000"
+  }
+  expect_failures = [var.cdn_enabled]
+}
+
+run "an_unknown_price_class_is_refused" {
+  command = plan
+  variables {
+    cdn_price_class = "PriceClass_1"
+  }
+  expect_failures = [var.cdn_price_class]
 }

@@ -1,4 +1,5 @@
-# A private bucket: no public access, owner-enforced, encrypted, TLS only.
+# A private bucket: no public access, owner-enforced, encrypted, TLS only; other statements
+# (a CloudFront distribution's reads) join its one policy through policy_documents.
 
 resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_18:Access logging needs a second log bucket; enable it in forks that must audit reads.
@@ -39,31 +40,35 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
-data "aws_iam_policy_document" "tls_only" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.this.arn,
-      "${aws_s3_bucket.this.arn}/*",
-    ]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = var.policy_documents
+  dynamic "statement" {
+    for_each = var.tls_only ? [1] : []
+    content {
+      sid     = "DenyInsecureTransport"
+      effect  = "Deny"
+      actions = ["s3:*"]
+      resources = [
+        aws_s3_bucket.this.arn,
+        "${aws_s3_bucket.this.arn}/*",
+      ]
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
     }
   }
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count  = var.tls_only ? 1 : 0
+  count  = var.tls_only || length(var.policy_documents) > 0 ? 1 : 0
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.this.json
   # The public access block must exist first, or this policy races it.
   depends_on = [aws_s3_bucket_public_access_block.this]
 }

@@ -15,5 +15,15 @@ output "kms_key" {
 
 output "tls_policy_actions" {
   description = "The actions the bucket policy denies over plain HTTP."
-  value       = one(data.aws_iam_policy_document.tls_only.statement).actions
+  value       = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.actions if s.sid == "DenyInsecureTransport"]))
+}
+
+output "regional_domain_name" {
+  description = "The bucket's regional domain name (a CloudFront origin)."
+  value       = aws_s3_bucket.this.bucket_regional_domain_name
+}
+
+output "joined_policy_documents" {
+  description = "How many further policy documents the bucket policy holds (a CloudFront distribution's read)."
+  value       = length(var.policy_documents)
 }

@@ -27,6 +27,12 @@ variable "tls_only" {
   default     = true
 }
 
+variable "policy_documents" {
+  description = "Further bucket policy documents (JSON) merged into the bucket's one policy, for example a CloudFront distribution's read access."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags for every resource of this module."
   type        = map(string)
