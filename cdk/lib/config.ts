@@ -5,6 +5,9 @@
  */
 import * as fs from "node:fs";
 
+/** CloudFront's sets of edge locations, cheapest first. */
+export type PriceClass = "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+
 /** Every setting the CDK stack takes, as config/pipeline.json names it. */
 export interface PipelineConfig {
   name: string;
@@ -43,6 +46,8 @@ export interface PipelineConfig {
   role_path: string;
   role_permissions_boundary: string | null;
   tags: Record<string, string>;
+  cdn_enabled: boolean;
+  cdn_price_class: PriceClass;
   processor_zip: string;
   trigger_zip: string;
   /** A local AWS emulator (make loadtest DEPLOYER=cdk); null deploys to AWS. */
@@ -87,6 +92,8 @@ export const DEFAULTS: PipelineConfig = {
   role_path: "/",
   role_permissions_boundary: null,
   tags: {},
+  cdn_enabled: false,
+  cdn_price_class: "PriceClass_100",
   processor_zip: "../target/lambda/processor/bootstrap.zip",
   trigger_zip: "../target/lambda/trigger/bootstrap.zip",
   local_endpoint: null,
@@ -273,6 +280,17 @@ const GUARDRAILS: Guardrail[] = [
     ["create_alarm_topic"],
   ],
   [
+    "cdn_enabled",
+    (c) => !c.cdn_enabled || c.local_endpoint === null,
+    "cdn_enabled needs AWS: the local emulator has no CloudFront functions or policies.",
+    ["local_endpoint"],
+  ],
+  [
+    "cdn_price_class",
+    (c) => ["PriceClass_100", "PriceClass_200", "PriceClass_All"].includes(c.cdn_price_class),
+    "cdn_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All.",
+  ],
+  [
     "role_path",
     (c) => c.role_path.startsWith("/") && c.role_path.endsWith("/"),
     'role_path must start and end with "/", such as "/" or "/pipelines/".',
@@ -339,6 +357,8 @@ const TYPES: Record<keyof PipelineConfig, string> = {
   role_path: "string",
   role_permissions_boundary: "string?",
   tags: "object",
+  cdn_enabled: "boolean",
+  cdn_price_class: "string",
   processor_zip: "string",
   trigger_zip: "string",
   local_endpoint: "string?",

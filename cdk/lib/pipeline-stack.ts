@@ -13,6 +13,7 @@ import { Construct } from "constructs";
 
 import { Alarms } from "./alarms";
 import { PipelineBucket } from "./bucket";
+import { RenditionCdn } from "./cdn";
 import { PipelineConfig, visibilityTimeout } from "./config";
 import { dashboardBody } from "./dashboard";
 import { PipelineFunction, Statement } from "./function";
@@ -203,6 +204,16 @@ export class PipelineStack extends Stack {
       });
     }
 
+    const cdn = c.cdn_enabled
+      ? new RenditionCdn(this, "Cdn", {
+          name: c.name,
+          bucket: outputBucket,
+          outputPrefix: c.output_prefix,
+          renditions: c.renditions,
+          priceClass: c.cdn_price_class,
+        })
+      : undefined;
+
     const outputs: Record<string, string | null> = {
       region: this.region,
       bucket: bucket.bucketName,
@@ -224,6 +235,7 @@ export class PipelineStack extends Stack {
       processor_memory_mb: String(c.processor_memory_mb),
       max_bytes: String(c.max_bytes),
       architecture: c.architecture,
+      cdn_domain_name: cdn?.distribution.distributionDomainName ?? null,
     };
     for (const [name, value] of Object.entries(outputs)) {
       if (value !== null) {

@@ -365,6 +365,86 @@ describe("the asset", () => {
   });
 });
 
+describe("the CDN (cdn_enabled)", () => {
+  const { template } = stack({
+    cdn_enabled: true,
+    renditions: "thumb:200x200:cover:q75:jpeg+webp,large:1600x1600",
+  });
+
+  it("reads the output prefix through Origin Access Control, over HTTPS", () => {
+    const distribution = only(template, "AWS::CloudFront::Distribution");
+    const config = distribution.Properties.DistributionConfig as Record<string, unknown>;
+    const [origin] = config.Origins as Record<string, unknown>[];
+    assert.equal(origin.OriginPath, "/processed");
+    assert.deepEqual(origin.OriginAccessControlId, {
+      "Fn::GetAtt": [
+        Object.keys(template.findResources("AWS::CloudFront::OriginAccessControl"))[0],
+        "Id",
+      ],
+    });
+    const behavior = config.DefaultCacheBehavior as Record<string, unknown>;
+    assert.equal(behavior.ViewerProtocolPolicy, "redirect-to-https");
+    assert.deepEqual(behavior.AllowedMethods, ["GET", "HEAD"]);
+    assert.equal(config.PriceClass, "PriceClass_100");
+    template.hasResourceProperties("AWS::CloudFront::OriginAccessControl", {
+      OriginAccessControlConfig: { SigningBehavior: "always", OriginAccessControlOriginType: "s3" },
+    });
+  });
+
+  it("runs the format router with the RENDITIONS setting in place", () => {
+    const router = only(template, "AWS::CloudFront::Function");
+    assert.match(
+      router.Properties.FunctionCode as string,
+      /var RENDITIONS = "thumb:200x200:cover:q75:jpeg\+webp,large:1600x1600";/,
+    );
+    assert.deepEqual(router.Properties.FunctionConfig, {
+      Comment: "Serves each rendition in the best format the browser accepts",
+      Runtime: "cloudfront-js-2.0",
+    });
+  });
+
+  it("keys the cache on the path alone and says Vary: Accept", () => {
+    template.hasResourceProperties("AWS::CloudFront::CachePolicy", {
+      CachePolicyConfig: {
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          HeadersConfig: { HeaderBehavior: "none" },
+          CookiesConfig: { CookieBehavior: "none" },
+          QueryStringsConfig: { QueryStringBehavior: "none" },
+        },
+      },
+    });
+    template.hasResourceProperties("AWS::CloudFront::ResponseHeadersPolicy", {
+      ResponseHeadersPolicyConfig: {
+        CustomHeadersConfig: { Items: [{ Header: "Vary", Value: "Accept", Override: true }] },
+      },
+    });
+  });
+
+  it("lets only this distribution read, and only renditions", () => {
+    const policy = only(template, "AWS::S3::BucketPolicy");
+    const document = policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] };
+    const reads = document.Statement.filter((s) => s.Sid === "ReadRenditionsByDistribution");
+    assert.equal(reads.length, 1);
+    assert.equal(reads[0].Action, "s3:GetObject");
+    assert.deepEqual(reads[0].Principal, { Service: "cloudfront.amazonaws.com" });
+    assert.match(JSON.stringify(reads[0].Resource), /\/processed\/\*"/);
+    assert.match(JSON.stringify(reads[0].Condition), /AWS:SourceArn.*distribution\/.*Ref/);
+    assert.equal(document.Statement.length, 2, "the read and the TLS statement, nothing else");
+  });
+
+  it("is refused on the local emulator, as Terraform refuses it", () => {
+    assert.throws(
+      () => parseConfig({ cdn_enabled: true, local_endpoint: "http://127.0.0.1:5000" }),
+      /cdn_enabled needs AWS: the local emulator has no CloudFront functions or policies./,
+    );
+  });
+
+  it("is not there unless enabled", () => {
+    template.resourceCountIs("AWS::CloudFront::Distribution", 1);
+    stack().template.resourceCountIs("AWS::CloudFront::Distribution", 0);
+  });
+});
+
 describe("the guardrails", () => {
   const cases = JSON.parse(
     fs.readFileSync(path.join(__dirname, "../../test/guardrail-cases.json"), "utf8"),
