@@ -41,6 +41,9 @@ SIZES        ?= 1920x1080,1600x1200,2048x1536,4000x3000
 MODE         ?= direct
 # TARGET=aws only: processor memory sizes to sweep, e.g. 1024,1769,3008 (empty = no sweep).
 SWEEP        ?=
+# ROUTE_CHECK=1: after a local load test, run the CDN's format router over the renditions left
+# in the emulator (every browser must be routed to an object of the right type).
+ROUTE_CHECK  ?=
 # make fuzz: how long each fuzz target runs (libFuzzer options: -max_total_time=S or -runs=N).
 FUZZ_LIMIT   ?= -max_total_time=60
 CARGO_FUZZ_VERSION ?= 0.13.1
@@ -101,7 +104,7 @@ LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger --bin
 	$(if $(filter debug,$(HARNESS_PROFILE)),$(CARGO) test --workspace --locked --no-run, \
 	$(CARGO) build --profile $(HARNESS_PROFILE) --locked -p loadtest -p trigger --bin loadtest --bin redrive)
 
-loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready $(if $(filter cdk,$(DEPLOYER)),cdk-build) ## The whole pipeline on this machine, or TARGET=aws (DEPLOYER, COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP); report in target/loadtest/latest/
+loadtest: $(TF_CLI_CONFIG) $(VENV)/.tools-ready $(if $(filter cdk,$(DEPLOYER)),cdk-build) ## The whole pipeline on this machine, or TARGET=aws (DEPLOYER, COUNT, RATE, CORRUPT, IMAGES, SIZES, MODE, SWEEP, ROUTE_CHECK); report in target/loadtest/latest/
 	$(LOCAL_BINARIES)
 ifeq ($(TARGET),aws)
 	$(MAKE) --no-print-directory describe-stack
@@ -111,7 +114,7 @@ ifeq ($(TARGET),aws)
 else ifeq ($(TARGET),local)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \
 		DEPLOYER=$(DEPLOYER) COUNT=$(COUNT) RATE=$(RATE) CORRUPT=$(CORRUPT) IMAGES=$(IMAGES) SIZES=$(SIZES) MODE=$(MODE) \
-		CONFIG=$(abspath $(CONFIG)) HARNESS_DIR=$(HARNESS_DIR) bash loadtest/run-local.sh
+		CONFIG=$(abspath $(CONFIG)) HARNESS_DIR=$(HARNESS_DIR) ROUTE_CHECK=$(ROUTE_CHECK) bash loadtest/run-local.sh
 else
 	@echo "TARGET=$(TARGET): use local or aws" >&2; exit 2
 endif
@@ -156,12 +159,12 @@ test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trig
 # The settings file of test-loadtest: the committed one with renditions in both formats.
 LOADTEST_TEST_CONFIG = target/loadtest/pipeline-formats.json
 
-test-loadtest: ## A small local load test (JPEG and WebP renditions): every upload accounted for, the corrupt one rejected, reports parse
+test-loadtest: ## A small local load test (JPEG and WebP renditions): every upload accounted for, the corrupt one rejected, reports parse, the CDN's router finds every format
 	rm -rf target/loadtest/latest && mkdir -p target/loadtest
 	$(PYTHON) -c "import json; c=json.load(open('$(CONFIG)')); \
 		c['renditions']='thumb:200x200:cover:q75:jpeg+webp,medium:800x800:q80:webp,large:1600x1600:q80'; \
 		json.dump(c, open('$(LOADTEST_TEST_CONFIG)', 'w'), indent=2)"
-	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct CONFIG=$(LOADTEST_TEST_CONFIG)
+	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct CONFIG=$(LOADTEST_TEST_CONFIG) ROUTE_CHECK=1
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
 			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \

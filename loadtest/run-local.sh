@@ -8,7 +8,8 @@
 # OUT_DIR, HARNESS_DIR (where the loadtest and redrive binaries are; default target/tools),
 # FUNCTION_TIMEOUT (the processor's timeout; the queue's visibility is 6x it), and for
 # chaos runs CHAOS=1 with KILLS, S3_FAULTS, DUPLICATES, SEED, and in trigger mode SQS_FAULTS and
-# SQS_FAULT_BURST (seconds in which every SendMessageBatch of the trigger fails).
+# SQS_FAULT_BURST (seconds in which every SendMessageBatch of the trigger fails). ROUTE_CHECK=1
+# then runs the CDN's format router over the renditions left in the emulator.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../terraform/tests/local-aws.sh
@@ -73,3 +74,8 @@ if [ -n "${CHAOS:-}" ]; then
   [ -n "${SEED:-}" ] && args+=(--seed "$SEED")
 fi
 "$tools/loadtest" "${args[@]}"
+if [ -n "${ROUTE_CHECK:-}" ]; then
+  renditions=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["renditions"])' "$config")
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL="$endpoint" \
+    python3 "$root/terraform/tests/check_routes.py" "$work/outputs.json" "$renditions"
+fi

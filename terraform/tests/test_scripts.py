@@ -17,6 +17,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 import prepare_destroy  # noqa: E402
 import preflight  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+import check_routes  # noqa: E402
+
 
 def plan(maximum: int, reserved: int) -> dict:
     return {
@@ -141,3 +144,39 @@ class EmptyBucket(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@mock_aws
+class RouteCheckTest(unittest.TestCase):
+    """check_routes runs the real function (node) over objects in a moto bucket."""
+
+    RENDITIONS = "thumb:200x200:cover:jpeg+webp,medium:800x800:webp"
+
+    def setUp(self):
+        self.s3 = boto3.client("s3", region_name="us-east-1")
+        self.s3.create_bucket(Bucket="renditions")
+        for key, content_type in [
+            ("out/uploads/cat/thumb.jpg", "image/jpeg"),
+            ("out/uploads/cat/thumb.webp", "image/webp"),
+            ("out/uploads/cat/medium.webp", "image/webp"),
+        ]:
+            self.s3.put_object(Bucket="renditions", Key=key, Body=b"x", ContentType=content_type)
+
+    def test_every_browser_is_routed_to_an_object_of_its_type(self):
+        self.assertEqual(check_routes.check(self.s3, "renditions", "out/", self.RENDITIONS), [])
+
+    def test_a_missing_format_is_found(self):
+        self.s3.delete_object(Bucket="renditions", Key="out/uploads/cat/thumb.webp")
+        problems = check_routes.check(self.s3, "renditions", "out/", self.RENDITIONS)
+        # Chrome, Safari, Firefox and the WebView ask for WebP; curl gets the JPEG.
+        self.assertEqual(len(problems), 4, problems)
+        self.assertTrue(all("thumb.webp: no such object" in p for p in problems))
+
+    def test_a_wrong_content_type_is_found(self):
+        self.s3.put_object(Bucket="renditions", Key="out/uploads/cat/medium.webp", Body=b"x", ContentType="image/jpeg")
+        problems = check_routes.check(self.s3, "renditions", "out/", self.RENDITIONS)
+        self.assertEqual(len(problems), len(check_routes.CLIENTS), problems)
+
+    def test_no_renditions_is_a_problem(self):
+        self.assertEqual(len(check_routes.check(self.s3, "renditions", "elsewhere/", self.RENDITIONS)), 1)
+
