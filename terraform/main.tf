@@ -159,6 +159,7 @@ module "processor" {
   tags                      = var.tags
   environment = merge({
     RENDITIONS        = var.renditions
+    WEBP_METHOD       = tostring(var.webp_method)
     OUTPUT_BUCKET     = local.output_bucket.id
     INPUT_PREFIX      = var.input_prefix
     OUTPUT_PREFIX     = var.output_prefix

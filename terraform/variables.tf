@@ -104,6 +104,16 @@ variable "renditions" {
   default     = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80"
 }
 
+variable "webp_method" {
+  description = "libwebp's effort for WebP renditions, 0 (fastest) to 6 (smallest); 4 is libwebp's default."
+  type        = number
+  default     = 4
+  validation {
+    condition     = var.webp_method == floor(var.webp_method) && var.webp_method >= 0 && var.webp_method <= 6
+    error_message = "webp_method must be a whole number from 0 to 6 (libwebp's methods)."
+  }
+}
+
 variable "max_pixels" {
   description = "Images with more pixels are rejected from their header."
   type        = number

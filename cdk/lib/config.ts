@@ -17,6 +17,7 @@ export interface PipelineConfig {
   bucket_name: string | null;
   separate_output_bucket: boolean;
   renditions: string;
+  webp_method: number;
   input_prefix: string;
   output_prefix: string;
   rejected_prefix: string;
@@ -63,6 +64,7 @@ export const DEFAULTS: PipelineConfig = {
   bucket_name: null,
   separate_output_bucket: false,
   renditions: "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80",
+  webp_method: 4,
   input_prefix: "uploads/",
   output_prefix: "processed/",
   rejected_prefix: "rejected/",
@@ -179,6 +181,11 @@ const GUARDRAILS: Guardrail[] = [
     "rejected_retention_days",
     (c) => c.rejected_retention_days >= 1,
     "rejected_retention_days must be at least 1.",
+  ],
+  [
+    "webp_method",
+    (c) => Number.isInteger(c.webp_method) && between(c.webp_method, 0, 6),
+    "webp_method must be a whole number from 0 to 6 (libwebp's methods).",
   ],
   ["max_pixels", (c) => c.max_pixels >= 1, "max_pixels must be at least 1."],
   ["max_bytes", (c) => c.max_bytes >= 1, "max_bytes must be at least 1."],
@@ -328,6 +335,7 @@ const TYPES: Record<keyof PipelineConfig, string> = {
   bucket_name: "string?",
   separate_output_bucket: "boolean",
   renditions: "string",
+  webp_method: "number",
   input_prefix: "string",
   output_prefix: "string",
   rejected_prefix: "string",

@@ -105,6 +105,7 @@ export class PipelineStack extends Stack {
       ),
       environment: {
         RENDITIONS: c.renditions,
+        WEBP_METHOD: String(c.webp_method),
         OUTPUT_BUCKET: outputBucket.bucketName,
         INPUT_PREFIX: c.input_prefix,
         OUTPUT_PREFIX: c.output_prefix,

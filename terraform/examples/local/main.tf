@@ -12,6 +12,7 @@ module "pipeline" {
 
   # The settings users change, from the settings file.
   renditions                        = local.settings.renditions
+  webp_method                       = local.settings.webp_method
   architecture                      = local.settings.architecture
   input_prefix                      = local.settings.input_prefix
   output_prefix                     = local.settings.output_prefix
