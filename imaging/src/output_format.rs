@@ -31,6 +31,16 @@ impl OutputFormat {
         }
     }
 
+    /// The quality a rendition that names none gets: the number at which this format looks like
+    /// JPEG q80 by SSIMULACRA2, the median over the 13-photo corpus (`make bench-formats`;
+    /// WebP matched it at q81-q90).
+    pub fn default_quality(self) -> u8 {
+        match self {
+            Self::Jpeg => crate::spec::DEFAULT_QUALITY,
+            Self::Webp => 87,
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Self::Jpeg => "image/jpeg",

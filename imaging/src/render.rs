@@ -249,7 +249,12 @@ pub fn render(
             .iter()
             .map(|&format| {
                 let step = Instant::now();
-                let bytes = encode(&upright, format, renditions[i].quality, settings)?;
+                let bytes = encode(
+                    &upright,
+                    format,
+                    renditions[i].quality_for(format),
+                    settings,
+                )?;
                 Ok(Encoded {
                     format,
                     bytes,

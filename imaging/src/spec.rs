@@ -2,9 +2,9 @@
 //! the background colour.
 //!
 //! `thumb:200x200:cover:q75,medium:800x800,large:1600x1600:jpeg+webp` is three renditions. Each
-//! is `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`), `qNN` (default 80)
-//! and the formats to encode it in, joined by `+` (default `jpeg`). A rendition in several
-//! formats is resized once and encoded once per format.
+//! is `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`), `qNN` (default:
+//! each format's own, matched to JPEG q80) and the formats to encode it in, joined by `+`
+//! (default `jpeg`). A rendition in several formats is resized once and encoded once per format.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +12,8 @@ use std::str::FromStr;
 use crate::encode::WEBP_MAX_SIDE;
 use crate::output_format::OutputFormat;
 
-/// The JPEG quality used when a rendition does not name one.
+/// The JPEG quality used when a rendition does not name one (other formats match it:
+/// [`OutputFormat::default_quality`]).
 pub const DEFAULT_QUALITY: u8 = 80;
 /// The largest box side a rendition may ask for (JPEG itself stops at 65535).
 pub const MAX_BOX_SIDE: u32 = 16384;
@@ -33,8 +34,9 @@ pub struct Rendition {
     pub max_width: u32,
     pub max_height: u32,
     pub mode: FitMode,
-    /// 1 to 100, given to each format's encoder as it is.
-    pub quality: u8,
+    /// 1 to 100, given to each format's encoder as it is; `None` gives each format its
+    /// default ([`Rendition::quality_for`]).
+    pub quality: Option<u8>,
     /// Never empty, each format once, in the order the spec gave them.
     pub formats: Vec<OutputFormat>,
 }
@@ -91,7 +93,7 @@ impl FromStr for Rendition {
             max_width: side(width)?,
             max_height: side(height)?,
             mode: FitMode::Fit,
-            quality: DEFAULT_QUALITY,
+            quality: None,
             formats: vec![OutputFormat::Jpeg],
         };
         let mut formats_given = false;
@@ -101,7 +103,7 @@ impl FromStr for Rendition {
                 "cover" => rendition.mode = FitMode::Cover,
                 q if q.starts_with('q') => {
                     rendition.quality = match q[1..].parse::<u8>() {
-                        Ok(n) if (1..=100).contains(&n) => n,
+                        Ok(n) if (1..=100).contains(&n) => Some(n),
                         _ => return Err(fail("the quality must be `q1` to `q100`")),
                     }
                 }
@@ -123,6 +125,13 @@ impl FromStr for Rendition {
     }
 }
 
+impl Rendition {
+    /// The quality `format`'s encoder gets: the rendition's, or the format's default.
+    pub fn quality_for(&self, format: OutputFormat) -> u8 {
+        self.quality.unwrap_or(format.default_quality())
+    }
+}
+
 impl fmt::Display for Rendition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mode = match self.mode {
@@ -131,9 +140,12 @@ impl fmt::Display for Rendition {
         };
         write!(
             f,
-            "{}:{}x{}:{mode}:q{}",
-            self.name, self.max_width, self.max_height, self.quality
+            "{}:{}x{}:{mode}",
+            self.name, self.max_width, self.max_height
         )?;
+        if let Some(quality) = self.quality {
+            write!(f, ":q{quality}")?;
+        }
         // JPEG alone is the default, and is left out so that older specs print as they did.
         if self.formats != [OutputFormat::Jpeg] {
             let names: Vec<&str> = self.formats.iter().map(|f| f.name()).collect();
@@ -213,13 +225,28 @@ mod tests {
                 max_width: 200,
                 max_height: 200,
                 mode: FitMode::Cover,
-                quality: 75,
+                quality: Some(75),
                 formats: vec![OutputFormat::Jpeg],
             }
         );
         assert_eq!(list[1].mode, FitMode::Fit);
-        assert_eq!(list[2].quality, DEFAULT_QUALITY);
+        assert_eq!(list[2].quality_for(OutputFormat::Jpeg), DEFAULT_QUALITY);
         assert_eq!(list[2].max_width, 1600);
+    }
+
+    #[test]
+    fn a_quality_given_applies_to_every_format_and_none_gives_each_its_default() {
+        let given: Rendition = "a:64x64:q70:jpeg+webp".parse().unwrap();
+        let default: Rendition = "a:64x64:jpeg+webp".parse().unwrap();
+        for format in OutputFormat::ALL {
+            assert_eq!(given.quality_for(format), 70);
+            assert_eq!(default.quality_for(format), format.default_quality());
+        }
+        assert_eq!(default.quality_for(OutputFormat::Jpeg), DEFAULT_QUALITY);
+        assert!(
+            default.quality_for(OutputFormat::Webp) > DEFAULT_QUALITY,
+            "WebP needs a higher number to look like JPEG q80"
+        );
     }
 
     #[test]
@@ -233,7 +260,11 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for spec in ["a-b_1:640x480:cover:q90", "a:64x64:fit:q80:webp+jpeg"] {
+        for spec in [
+            "a-b_1:640x480:cover:q90",
+            "a:64x64:fit:q80:webp+jpeg",
+            "a:64x64:fit:webp",
+        ] {
             let r: Rendition = spec.parse().unwrap();
             assert_eq!(r.to_string(), spec);
             assert_eq!(r.to_string().parse::<Rendition>().unwrap(), r);
@@ -244,7 +275,7 @@ mod tests {
     fn formats_follow_the_geometry_in_any_option_position() {
         let r: Rendition = "hero:1600x900:webp+jpeg:cover:q70".parse().unwrap();
         assert_eq!(r.formats, [OutputFormat::Webp, OutputFormat::Jpeg]);
-        assert_eq!((r.mode, r.quality), (FitMode::Cover, 70));
+        assert_eq!((r.mode, r.quality), (FitMode::Cover, Some(70)));
         let plain: Rendition = "thumb:200x200".parse().unwrap();
         assert_eq!(plain.formats, [OutputFormat::Jpeg]);
     }

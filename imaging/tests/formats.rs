@@ -43,7 +43,11 @@ fn webp_chunks(webp: &[u8]) -> Vec<String> {
 fn every_format_decodes_at_the_planned_size_close_to_the_jpeg() {
     let source = photo_jpeg(1200, 800, 3, 95).unwrap();
     let options = RenderOptions::default();
-    let rendered = render_spec(&source, "big:600x600:jpeg+webp,ref:600x600:q95", &options);
+    let rendered = render_spec(
+        &source,
+        "big:600x600:q80:jpeg+webp,ref:600x600:q95",
+        &options,
+    );
     let reference = decode_output(&file(&rendered, "ref", OutputFormat::Jpeg));
     let jpeg = decode_output(&file(&rendered, "big", OutputFormat::Jpeg));
     let webp = decode_output(&file(&rendered, "big", OutputFormat::Webp));
@@ -62,6 +66,24 @@ fn every_format_decodes_at_the_planned_size_close_to_the_jpeg() {
         webp_db > jpeg_db - WEBP_PSNR_BELOW_JPEG_DB,
         "WebP {webp_db:.1} dB against JPEG {jpeg_db:.1} dB"
     );
+}
+
+#[test]
+fn a_rendition_without_a_quality_gets_each_formats_default() {
+    let source = photo_jpeg(1200, 800, 3, 95).unwrap();
+    let rendered = render_spec(
+        &source,
+        "default:600x600:jpeg+webp,q80:600x600:q80:jpeg+webp,q87:600x600:q87:webp",
+        &RenderOptions::default(),
+    );
+    // JPEG's default is q80; WebP's is the higher number that looks like JPEG q80.
+    assert_eq!(
+        file(&rendered, "default", OutputFormat::Jpeg),
+        file(&rendered, "q80", OutputFormat::Jpeg)
+    );
+    let default_webp = file(&rendered, "default", OutputFormat::Webp);
+    assert_eq!(default_webp, file(&rendered, "q87", OutputFormat::Webp));
+    assert!(default_webp.len() > file(&rendered, "q80", OutputFormat::Webp).len());
 }
 
 #[test]

@@ -80,7 +80,10 @@ pub fn check_message(data: &[u8]) {
                 rendition.max_width > 0 && rendition.max_height > 0,
                 "{rendition:?}"
             );
-            assert!((1..=100).contains(&rendition.quality), "{rendition:?}");
+            for format in &rendition.formats {
+                let quality = rendition.quality_for(*format);
+                assert!((1..=100).contains(&quality), "{rendition:?}");
+            }
         }
     }
 }
