@@ -172,6 +172,9 @@ test-loadtest: ## A small local load test (JPEG and WebP renditions): every uplo
 		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
 		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; \
 		assert r['init_ms']['count']>=1 and r['init_ms']['p50']>0 and r['image_core_ms_per_image']>0, r['init_ms']; \
+		f={c['format']: c for c in r['format_costs']}; assert sorted(f)==['jpeg','webp'], r['format_costs']; \
+		assert f['jpeg']['images']==12 and f['webp']['images']==12 and f['webp']['bytes_vs_jpeg'] is None, f; \
+		assert f['jpeg']['s3_put_usd']==10.0 and f['webp']['s3_put_usd']==10.0, f; \
 		print('test-loadtest: report ok')"
 	test -s target/loadtest/latest/report.md && grep -q '<svg' target/loadtest/latest/report.html
 

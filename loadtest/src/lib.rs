@@ -12,6 +12,7 @@ pub mod emf;
 pub mod event_source_mapping;
 pub mod fault_log;
 pub mod fault_proxy;
+pub mod format_cost;
 pub mod function_pool;
 pub mod instance_trace;
 pub mod lambda_report;

@@ -20,3 +20,8 @@ pub const S3_PUT: f64 = 0.005 / 1e3;
 pub const S3_GET: f64 = 0.0004 / 1e3;
 /// CloudWatch Logs ingestion, USD per GB.
 pub const LOG_INGESTION_GB: f64 = 0.50;
+/// S3 Standard storage, USD per GB-month (the first 50 TB).
+pub const S3_STORAGE_GB_MONTH: f64 = 0.023;
+/// CloudFront data transfer out to the internet, USD per GB (the first 10 TB, North America
+/// and Europe).
+pub const CLOUDFRONT_EGRESS_GB: f64 = 0.085;

@@ -171,6 +171,46 @@ impl Report {
         table("cost", &["part", "USD per million images"], &rows)
     }
 
+    fn format_cost_table(&self) -> String {
+        if self.format_costs.is_empty() {
+            return String::new();
+        }
+        let rows: Vec<Vec<String>> = self
+            .format_costs
+            .iter()
+            .map(|f| {
+                vec![
+                    f.format.clone(),
+                    format!("{:.0}", f.bytes_per_image),
+                    f.bytes_vs_jpeg
+                        .map_or("-".to_owned(), |r| format!("{r:.2}x")),
+                    format!("{:.1}", f.encode_ms_per_image),
+                    format!("{:.2}", f.s3_put_usd),
+                    format!("{:.2}", f.encode_compute_usd),
+                    format!("{:.2}", f.storage_usd_per_month),
+                    format!("{:.2}", f.egress_usd_per_delivery),
+                ]
+            })
+            .collect();
+        format!(
+            "<h3>Each format, per million images (USD)</h3>{}",
+            table(
+                "formats",
+                &[
+                    "format",
+                    "bytes/image",
+                    "vs JPEG",
+                    "encode ms/image",
+                    "PUT",
+                    "encode compute",
+                    "storage/month",
+                    "egress/delivery",
+                ],
+                &rows
+            )
+        )
+    }
+
     fn chaos_section(&self) -> String {
         let Some(chaos) = &self.chaos else {
             return String::new();
@@ -214,7 +254,7 @@ impl Report {
         body.push_str(&self.chaos_section());
         let _ = write!(
             body,
-            "<h2>Speed</h2>{}{}{}{}{}{}<h2>Instances</h2>{}<h2>Cost</h2>{}{}<p>{}</p>",
+            "<h2>Speed</h2>{}{}{}{}{}{}<h2>Instances</h2>{}<h2>Cost</h2>{}{}<p>{}</p>{}",
             self.speed_table(),
             figure("throughput", line_chart(&self.throughput_figure())),
             figure("latency-histogram", histogram(&self.latency_histogram())),
@@ -228,6 +268,7 @@ impl Report {
             self.cost_table(),
             figure("cost", bar_chart(&self.cost_figure())),
             text(&self.cost_basis),
+            self.format_cost_table(),
         );
         page(&format!("Load test {}", self.run_id), &body)
     }

@@ -115,6 +115,33 @@ impl Report {
         for (part, usd) in c.parts().into_iter().chain(totals) {
             let _ = writeln!(md, "| {part} | {usd:.2} |");
         }
+        if !self.format_costs.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n## Each format, per million images (USD)\n\n\
+                 Bytes and encode time from the processor's metrics lines; storage for a month \
+                 (S3 Standard) and one delivery of every file (CloudFront egress) priced from \
+                 the same table.\n\n\
+                 | format | bytes/image | vs JPEG | encode ms/image | PUT | encode compute | storage/month | egress/delivery |\n\
+                 |---|---|---|---|---|---|---|---|"
+            );
+            for f in &self.format_costs {
+                let versus = f
+                    .bytes_vs_jpeg
+                    .map_or("-".to_owned(), |r| format!("{r:.2}x"));
+                let _ = writeln!(
+                    md,
+                    "| {} | {:.0} | {versus} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                    f.format,
+                    f.bytes_per_image,
+                    f.encode_ms_per_image,
+                    f.s3_put_usd,
+                    f.encode_compute_usd,
+                    f.storage_usd_per_month,
+                    f.egress_usd_per_delivery
+                );
+            }
+        }
         md
     }
 }

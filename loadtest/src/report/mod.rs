@@ -15,6 +15,7 @@ use crate::capacity::{Capacity, ModelInput};
 use crate::chaos::ChaosReport;
 use crate::cost::{CostPerMillion, UsagePerImage};
 use crate::emf::ImageTiming;
+use crate::format_cost::{FormatCost, RenditionsByFormat, format_costs};
 use crate::instance_trace::InstanceTimeline;
 use crate::run::{DlqSample, QueueSample, RunContext, Timeline};
 
@@ -113,6 +114,9 @@ pub struct Report {
     pub processor_busy_percent: f64,
     pub wall_seconds: f64,
     pub cost_per_million_usd: CostPerMillion,
+    /// What each output format costs and saves per million images (its PUTs are also in
+    /// `cost_per_million_usd.s3_put`).
+    pub format_costs: Vec<FormatCost>,
     pub cost_basis: String,
     /// `[seconds, visible, in flight]`
     pub queue_depth: Vec<QueueSample>,
@@ -222,6 +226,23 @@ pub struct PassInfo {
     pub rate: Option<f64>,
     /// Which images were uploaded, in words.
     pub images: String,
+}
+
+/// The renditions written in each format, by the grammar's format names.
+fn renditions_by_format(files: &[(String, &'static str)]) -> RenditionsByFormat {
+    let mut by_format = RenditionsByFormat::new();
+    for (name, extension) in files {
+        if let Some(format) = imaging::OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.extension() == *extension)
+        {
+            by_format
+                .entry(format.name().to_owned())
+                .or_default()
+                .insert(name.clone());
+        }
+    }
+    by_format
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -342,6 +363,11 @@ impl Report {
             ),
             wall_seconds: round1(t.wall_s),
             cost_per_million_usd: usage.cost_per_million(),
+            format_costs: format_costs(
+                &measured.image_timings,
+                &renditions_by_format(&run.rendition_files),
+                deployment.processor.memory_mb,
+            ),
             cost_basis: format!(
                 "{}; {} prices from loadtest/src/prices.rs.{}",
                 measured.basis,

@@ -67,6 +67,30 @@ fn sample() -> Report {
         processor_busy_percent: 60.0,
         wall_seconds: 25.0,
         cost_per_million_usd: usage.cost_per_million(),
+        format_costs: vec![
+            FormatCost {
+                format: "jpeg".into(),
+                images: 10,
+                bytes_per_image: 250e3,
+                encode_ms_per_image: 9.0,
+                s3_put_usd: 10.0,
+                encode_compute_usd: 0.2,
+                storage_usd_per_month: 5.75,
+                egress_usd_per_delivery: 21.25,
+                bytes_vs_jpeg: Some(1.0),
+            },
+            FormatCost {
+                format: "webp".into(),
+                images: 10,
+                bytes_per_image: 200e3,
+                encode_ms_per_image: 290.0,
+                s3_put_usd: 5.0,
+                encode_compute_usd: 6.68,
+                storage_usd_per_month: 4.6,
+                egress_usd_per_delivery: 17.0,
+                bytes_vs_jpeg: Some(0.8),
+            },
+        ],
         cost_basis: "made up".into(),
         queue_depth: (0..25)
             .map(|s| QueueSample {
@@ -297,4 +321,30 @@ fn the_report_puts_the_models_prediction_beside_the_measured_throughput() {
             .contains("capacity model: predicted images per second"),
         "the page shows the prediction too"
     );
+}
+
+#[test]
+fn each_format_gets_a_row_in_both_reports() {
+    let report = sample();
+    let md = report.markdown();
+    assert!(
+        md.contains("| webp | 200000 | 0.80x | 290.0 | 5.00 | 6.68 | 4.60 | 17.00 |"),
+        "{md}"
+    );
+    assert!(md.contains("| jpeg | 250000 | 1.00x |"), "{md}");
+    let html = report.html();
+    let table = html
+        .split("<table class=formats>")
+        .nth(1)
+        .expect("a format table");
+    assert_eq!(
+        table
+            .split("</table>")
+            .next()
+            .unwrap()
+            .matches("<tr>")
+            .count(),
+        3
+    );
+    assert!(table.contains("<td>webp</td><td>200000</td><td>0.80x</td>"));
 }
