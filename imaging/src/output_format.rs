@@ -34,9 +34,9 @@ impl OutputFormat {
     /// The quality a rendition that names none gets: the number at which this format looks like
     /// JPEG q80 by SSIMULACRA2, the median over the 13-photo corpus (`make bench-formats`;
     /// WebP matched it at q81-q90).
-    pub fn default_quality(self) -> u8 {
+    pub const fn default_quality(self) -> u8 {
         match self {
-            Self::Jpeg => crate::spec::DEFAULT_QUALITY,
+            Self::Jpeg => 80,
             Self::Webp => 87,
         }
     }

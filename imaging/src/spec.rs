@@ -14,7 +14,7 @@ use crate::output_format::OutputFormat;
 
 /// The JPEG quality used when a rendition does not name one (other formats match it:
 /// [`OutputFormat::default_quality`]).
-pub const DEFAULT_QUALITY: u8 = 80;
+pub const DEFAULT_QUALITY: u8 = OutputFormat::Jpeg.default_quality();
 /// The largest box side a rendition may ask for (JPEG itself stops at 65535).
 pub const MAX_BOX_SIDE: u32 = 16384;
 
