@@ -37,6 +37,23 @@ const GB: f64 = 1e9;
 /// Which renditions are written in each format: `jpeg` -> {`large`, `thumb`}.
 pub type RenditionsByFormat = BTreeMap<String, BTreeSet<String>>;
 
+/// The renditions written in each format, by the grammar's format names.
+pub fn renditions_by_format(files: &[(String, &'static str)]) -> RenditionsByFormat {
+    let mut by_format = RenditionsByFormat::new();
+    for (name, extension) in files {
+        if let Some(format) = imaging::OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.extension() == *extension)
+        {
+            by_format
+                .entry(format.name().to_owned())
+                .or_default()
+                .insert(name.clone());
+        }
+    }
+    by_format
+}
+
 /// Each format's cost, from the images' metrics lines and the renditions each format has.
 pub fn format_costs(
     timings: &[ImageTiming],

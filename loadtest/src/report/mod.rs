@@ -15,7 +15,7 @@ use crate::capacity::{Capacity, ModelInput};
 use crate::chaos::ChaosReport;
 use crate::cost::{CostPerMillion, UsagePerImage};
 use crate::emf::ImageTiming;
-use crate::format_cost::{FormatCost, RenditionsByFormat, format_costs};
+use crate::format_cost::{FormatCost, format_costs, renditions_by_format};
 use crate::instance_trace::InstanceTimeline;
 use crate::run::{DlqSample, QueueSample, RunContext, Timeline};
 
@@ -226,23 +226,6 @@ pub struct PassInfo {
     pub rate: Option<f64>,
     /// Which images were uploaded, in words.
     pub images: String,
-}
-
-/// The renditions written in each format, by the grammar's format names.
-fn renditions_by_format(files: &[(String, &'static str)]) -> RenditionsByFormat {
-    let mut by_format = RenditionsByFormat::new();
-    for (name, extension) in files {
-        if let Some(format) = imaging::OutputFormat::ALL
-            .into_iter()
-            .find(|f| f.extension() == *extension)
-        {
-            by_format
-                .entry(format.name().to_owned())
-                .or_default()
-                .insert(name.clone());
-        }
-    }
-    by_format
 }
 
 pub fn round1(x: f64) -> f64 {
