@@ -524,3 +524,14 @@ run "an_unknown_price_class_is_refused" {
   }
   expect_failures = [var.cdn_price_class]
 }
+
+run "the_local_emulator_gets_no_tls_statements" {
+  command = plan
+  variables {
+    local_endpoint = "http://127.0.0.1:5000"
+  }
+  assert {
+    condition     = module.bucket.tls_policy_actions == toset([])
+    error_message = "The emulator speaks plain HTTP: no TLS-only statement, and the output still reads."
+  }
+}

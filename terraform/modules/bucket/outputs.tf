@@ -15,7 +15,10 @@ output "kms_key" {
 
 output "tls_policy_actions" {
   description = "The actions the bucket policy denies over plain HTTP."
-  value       = toset(flatten([for s in data.aws_iam_policy_document.this.statement : s.actions if s.sid == "DenyInsecureTransport"]))
+  # No statement at all (tls_only off, nothing joined) reads as null, not as an empty list.
+  value = toset(flatten([
+    for s in coalesce(data.aws_iam_policy_document.this.statement, []) : s.actions if s.sid == "DenyInsecureTransport"
+  ]))
 }
 
 output "regional_domain_name" {
