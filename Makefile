@@ -125,7 +125,8 @@ endif
 fuzz: ## Fuzz the image core and the message parser (FUZZ_LIMIT); crash inputs become regression tests
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 	mkdir -p target/fuzz-corpus/render target/fuzz-corpus/message
-	cp testdata/fixtures/*.jpg testdata/fixtures/*.png testdata/fixtures/wild/*.jpg testdata/fixtures/wild/*.png \
+	cp testdata/fixtures/*.jpg testdata/fixtures/*.png testdata/fixtures/*.webp testdata/fixtures/*.gif \
+		testdata/fixtures/wild/*.jpg testdata/fixtures/wild/*.png \
 		target/fuzz-corpus/render/
 	cp testdata/events/*.json target/fuzz-corpus/message/
 	@set -e; for target in render message; do \

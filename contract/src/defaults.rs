@@ -10,7 +10,7 @@ pub const REJECTED_PREFIX: &str = "rejected/";
 /// The renditions made when `RENDITIONS` is not set.
 pub const RENDITIONS: &str = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80";
 /// The name endings the trigger enqueues (lower case), and the files `loadtest --images` uploads.
-pub const INPUT_SUFFIXES: &[&str] = &[".jpg", ".jpeg", ".png"];
+pub const INPUT_SUFFIXES: &[&str] = &[".jpg", ".jpeg", ".png", ".webp", ".gif"];
 
 /// Files larger than this are refused without being downloaded (50 MiB).
 pub const MAX_BYTES: u64 = 50 * 1024 * 1024;

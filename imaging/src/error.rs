@@ -9,7 +9,7 @@ pub enum ImageError {
     Empty,
     #[error("input is {size} bytes, over the limit of {limit} bytes")]
     TooManyBytes { size: usize, limit: usize },
-    #[error("unknown image format (neither JPEG nor PNG)")]
+    #[error("unknown image format (not JPEG, PNG, WebP or GIF)")]
     UnknownFormat,
     #[error("image is {width}x{height} ({pixels} pixels), over the limit of {limit} pixels")]
     TooManyPixels {

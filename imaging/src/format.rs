@@ -5,6 +5,8 @@
 pub enum Format {
     Jpeg,
     Png,
+    Webp,
+    Gif,
 }
 
 impl Format {
@@ -12,6 +14,8 @@ impl Format {
         match self {
             Self::Jpeg => "JPEG",
             Self::Png => "PNG",
+            Self::Webp => "WebP",
+            Self::Gif => "GIF",
         }
     }
 }

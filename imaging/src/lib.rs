@@ -1,5 +1,6 @@
-//! The image core: bytes and renditions in, encoded JPEG and WebP renditions out. Pure and
-//! synchronous: no I/O, no AWS, no async runtime (Cargo keeps it so: it depends on none of them).
+//! The image core: JPEG, PNG, WebP or GIF bytes and renditions in, encoded JPEG and WebP
+//! renditions out. Pure and synchronous: no I/O, no AWS, no async runtime (Cargo keeps it so:
+//! it depends on none of them).
 //!
 //! `render` reads the header and applies the limits before allocating, decodes (with a
 //! DCT-scaled JPEG decode when every rendition is at most half the source), resizes each
@@ -34,7 +35,7 @@ pub use memory::working_set;
 pub use orient::Orientation;
 pub use output_format::OutputFormat;
 pub use pixels::{Layout, Pixels};
-pub use probe::{Header, JpegCoding, Kind, Limits, probe};
+pub use probe::{FrameRect, Header, JpegCoding, Kind, Limits, probe};
 pub use render::{Encoded, Output, RenderOptions, Rendered, Timings, output_sizes, render};
 pub use resize::{Resampler, supported_cpu_extensions};
 pub use spec::{

@@ -57,6 +57,26 @@ pub fn working_set(header: &Header, plans: &[Plan], decode_scale: u32, reoriente
         }
         // The `png` crate's rows of the source, at up to 8 bytes a pixel.
         Kind::Png { .. } => (row * 8 * 4, decoded * channels),
+        // image-webp decodes into one buffer, RGBA when there is alpha (flattened in place),
+        // after lossy planes of 1.5 bytes a pixel with the alpha plane, or a lossless RGBA
+        // image; an animation also holds its first frame beside the canvas.
+        Kind::Webp {
+            lossy,
+            alpha,
+            animated,
+        } => {
+            let planes = if lossy { full * 5 / 2 } else { full * 4 };
+            let frame = if animated { full * 4 } else { 0 };
+            (
+                planes + frame,
+                full * if alpha || animated { 4 } else { RGB },
+            )
+        }
+        // The gif crate's first frame as palette indices, beside the canvas it is drawn onto.
+        Kind::Gif { first_frame } => (
+            u64::from(first_frame.width) * u64::from(first_frame.height),
+            full * RGB,
+        ),
     };
     // While resizing: every rendition may be held at once (whole-frame ones feed smaller
     // ones), each up to three times: resized, turned upright, converted to sRGB. One resize

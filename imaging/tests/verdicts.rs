@@ -1,8 +1,9 @@
-//! Every test file through `render`, against the verdict of libjpeg-turbo and libpng in their
-//! default modes: where they produce a full image, the core renders it with the same pixels
-//! (or refuses a file cut short, which they would paint grey); where they fail, it refuses
-//! the file with a typed error. Runs on the committed fixtures, and on the shared oddities
-//! when they sit beside the checkout.
+//! Every test file through `render`, against the verdict of libjpeg-turbo, libpng and libwebp
+//! in their default modes: where they produce a full image, the core renders it with the same
+//! pixels (or refuses a file cut short, which they would paint grey); where they fail, it
+//! refuses the file with a typed error. GIFs have no C decoder linked here: `sources.rs` holds
+//! them to PNG twins. Runs on the committed fixtures, and on the shared oddities when they sit
+//! beside the checkout.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,6 +75,24 @@ fn libpng(bytes: &[u8]) -> Reference {
     }
 }
 
+/// libwebp's simple API, reading to 8-bit RGBA (alpha 255 where the file has none). It reads
+/// still images only.
+fn libwebp(bytes: &[u8]) -> Reference {
+    let (mut width, mut height) = (0, 0);
+    // SAFETY: libwebp reads `bytes` and returns null or a buffer of width * height * 4 bytes
+    // that it allocated, which is copied and then released with WebPFree.
+    unsafe {
+        let out = libwebp_sys::WebPDecodeRGBA(bytes.as_ptr(), bytes.len(), &mut width, &mut height);
+        if out.is_null() {
+            return Err("libwebp: WebPDecodeRGBA returned no image".to_owned());
+        }
+        let size = width as usize * height as usize * 4;
+        let samples = std::slice::from_raw_parts(out, size).to_vec();
+        libwebp_sys::WebPFree(out.cast());
+        Ok((width as u32, height as u32, 4, samples))
+    }
+}
+
 /// Whether the file ends before its image data does: no EOI after the last scan header, or no
 /// IEND chunk. libjpeg and libpng decode such files with the missing rows grey or absent.
 fn cut_short(bytes: &[u8]) -> bool {
@@ -136,17 +155,39 @@ fn check(path: &Path) -> &'static str {
         }
     }
     let is_jpeg = bytes.starts_with(&[0xFF, 0xD8]);
-    if !is_jpeg && !bytes.starts_with(b"\x89PNG") {
-        let err = ours.expect_err("not JPEG or PNG");
+    let is_png = bytes.starts_with(b"\x89PNG");
+    let is_webp = bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP");
+    if bytes.starts_with(b"GIF8") {
+        return if ours.is_ok() {
+            "GIF: decoded"
+        } else {
+            "GIF: refused"
+        };
+    }
+    if !is_jpeg && !is_png && !is_webp {
+        let err = ours.expect_err("not JPEG, PNG, WebP or GIF");
         assert_eq!(err.kind(), ErrorKind::UnknownFormat, "{name}: {err}");
         return "other format: unknown_format";
     }
     let header = probe(&bytes, &Limits::default());
-    let lossless = matches!(&header, Ok(h) if matches!(h.kind, Kind::Jpeg { coding: imaging::JpegCoding::Lossless, .. }));
+    let kind = header.as_ref().ok().map(|h| h.kind.clone());
+    let lossless = matches!(
+        kind,
+        Some(Kind::Jpeg {
+            coding: imaging::JpegCoding::Lossless,
+            ..
+        })
+    );
+    if matches!(kind, Some(Kind::Webp { animated: true, .. })) {
+        assert!(ours.is_ok(), "{name}: {:?}", ours.err());
+        return "animated WebP: first frame (libwebp's simple API reads no animation)";
+    }
     let reference = if is_jpeg {
         libjpeg(&bytes)
-    } else {
+    } else if is_png {
         libpng(&bytes)
+    } else {
+        libwebp(&bytes)
     };
     match (&ours, reference) {
         (Ok(_), Err(e)) if lossless => {
@@ -161,7 +202,11 @@ fn check(path: &Path) -> &'static str {
                 return "decoded (CMYK, colours checked by colour tests)";
             }
             let worst = worst_difference(&decoded.pixels, &reference).unwrap_or(0);
-            let tolerance = if is_jpeg { 0 } else { 1 };
+            // image-webp's lossy decode matches libwebp's fancy upsampling exactly.
+            let tolerance = match kind {
+                Some(Kind::Png { .. }) => 1,
+                _ => 0,
+            };
             assert!(
                 worst <= tolerance,
                 "{name}: pixels differ from the reference by up to {worst}"
@@ -185,7 +230,7 @@ fn check(path: &Path) -> &'static str {
 }
 
 #[test]
-fn every_file_gets_the_verdict_of_libjpeg_turbo_and_libpng() {
+fn every_file_gets_the_verdict_of_libjpeg_turbo_libpng_and_libwebp() {
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     let inputs = testdata::verdict_inputs();
     for path in &inputs {

@@ -128,10 +128,19 @@ mod tests {
         assert_eq!(jobs[0].key, "uploads/a b+ü.jpg");
     }
     #[test]
-    fn only_jpeg_and_png_files_are_uploaded() {
+    fn only_files_with_an_input_suffix_are_uploaded() {
         let dir = std::env::temp_dir().join(format!("loadtest-images-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("folder.jpg")).unwrap();
-        for name in ["b.JPG", "a.png", "c.jpeg", "README.md", "jpg"] {
+        for name in [
+            "b.JPG",
+            "a.png",
+            "c.jpeg",
+            "d.webp",
+            "e.gif",
+            "f.tiff",
+            "README.md",
+            "jpg",
+        ] {
             std::fs::write(dir.join(name), b"x").unwrap();
         }
         let found = image_files(&dir).unwrap();
@@ -140,6 +149,6 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["a.png", "b.JPG", "c.jpeg"]);
+        assert_eq!(names, ["a.png", "b.JPG", "c.jpeg", "d.webp", "e.gif"]);
     }
 }

@@ -72,6 +72,12 @@ fn processor_with(vars: &[(&str, &str)]) -> Arc<Processor<PanickingStore>> {
         .insert(BUCKET, "uploads/job.png", fixture("alpha.png"));
     store
         .0
+        .insert(BUCKET, "uploads/turned.webp", fixture("orientation_6.webp"));
+    store
+        .0
+        .insert(BUCKET, "uploads/moving.gif", fixture("animated.gif"));
+    store
+        .0
         .insert(BUCKET, "uploads/corrupt.jpg", fixture("truncated.jpg"));
     store
         .0
@@ -225,6 +231,29 @@ async fn each_format_of_a_rendition_gets_its_key_type_and_headers() {
         [(48, 32), (48, 32), (20, 13)],
         "upright, both formats alike"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webp_and_gif_uploads_are_rendered_upright_in_every_format() {
+    let processor = processor_with(&[("RENDITIONS", "small:48x48:jpeg+webp")]);
+    let event = sqs_event(&[
+        ("webp", job("uploads/turned.webp")),
+        ("gif", job("uploads/moving.gif")),
+    ]);
+    let response = handle_batch(&processor, event, far_deadline()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let store = &processor.store().0;
+    assert!(store.keys(BUCKET, "rejected/").is_empty());
+    for (stem, size) in [("turned", (48, 32)), ("moving", (48, 32))] {
+        for name in ["small.jpg", "small.webp"] {
+            let key = format!("processed/uploads/{stem}/{name}");
+            let file = store
+                .object(BUCKET, &key)
+                .unwrap_or_else(|| panic!("{key}"));
+            let pixels = decode_output(&file.body);
+            assert_eq!((pixels.width, pixels.height), size, "{key}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,4 @@
-//! Hostile inputs: every committed fixture cut short at many points and with bits flipped,
+//! Hostile inputs: every committed fixture (JPEG, PNG, WebP, GIF) cut short at many points and with bits flipped,
 //! handmade broken headers, pixel floods and PNG bombs, through `render` and the batch handler.
 //! Each must end in a typed, permanent error or a correct output; no panic may escape; and no
 //! render may allocate more than three times the largest decoded image the limits allow. The
@@ -101,7 +101,10 @@ fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
     let mut sources: Vec<(String, Vec<u8>)> = std::fs::read_dir(testdata::fixture_path(""))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg" || x == "png"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| ["jpg", "png", "webp", "gif"].iter().any(|e| x == *e))
+        })
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read(&p).unwrap())
@@ -136,6 +139,8 @@ fn hostile_corpus() -> Vec<(String, Vec<u8>)> {
     corpus.extend([
         ("jpeg magic only".to_owned(), vec![0xFF, 0xD8, 0xFF]),
         ("png magic only".to_owned(), b"\x89PNG\r\n\x1a\n".to_vec()),
+        ("webp magic only".to_owned(), b"RIFF\x04\0\0\0WEBP".to_vec()),
+        ("gif magic only".to_owned(), b"GIF89a".to_vec()),
         (
             "jpeg segment longer than the file".to_owned(),
             vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, b'E', b'x', b'i', b'f'],

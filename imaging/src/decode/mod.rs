@@ -1,11 +1,14 @@
 //! Decoding to 8-bit grey or RGB with what the decoder read past: JPEG through libjpeg-turbo
-//! (as mozjpeg) or, lossless, jpeg-decoder; PNG through the `png` crate, row by row, with
-//! transparency flattened onto a background.
+//! (as mozjpeg) or, lossless, jpeg-decoder; PNG through the `png` crate, row by row; WebP and
+//! the first frame of a GIF in pure Rust; transparency flattened onto a background.
 
+mod alpha;
+mod gif;
 mod jpeg;
 mod libjpeg;
 mod lossless;
 mod png;
+mod webp;
 
 use crate::colour::Colour;
 use crate::error::ImageError;
@@ -36,6 +39,8 @@ pub fn decode(
     let (pixels, colour) = match header.kind {
         Kind::Jpeg { .. } => jpeg::decode(bytes, header, scale_denominator, &mut warnings)?,
         Kind::Png { .. } => png::decode(bytes, header, background, &mut warnings)?,
+        Kind::Webp { .. } => webp::decode(bytes, header, background, &mut warnings)?,
+        Kind::Gif { .. } => gif::decode(bytes, header, background, &mut warnings)?,
     };
     Ok(Decoded {
         pixels,

@@ -6,6 +6,7 @@ use std::io::Cursor;
 
 use png::{ColorType, InterlaceInfo, Transformations};
 
+use super::alpha::{composite, rgba_onto};
 use super::checked_pixels;
 use crate::colour::{Colour, Source};
 use crate::error::ImageError;
@@ -123,9 +124,7 @@ fn flatten<'a>(
         }
         ColorType::Rgba => {
             for (pixel, rgb) in row.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-                for c in 0..3 {
-                    rgb[c] = composite(pixel[c], background[c], pixel[3]);
-                }
+                rgb.copy_from_slice(&rgba_onto(pixel, background));
             }
             row.len() / 4 * 3
         }
@@ -137,12 +136,6 @@ fn flatten<'a>(
         }
     };
     Ok(&out[..written])
-}
-
-/// Source-over compositing of one 8-bit channel with alpha onto an opaque background.
-fn composite(value: u8, background: u8, alpha: u8) -> u8 {
-    let (v, b, a) = (u32::from(value), u32::from(background), u32::from(alpha));
-    ((v * a + b * (255 - a) + 127) / 255) as u8
 }
 
 #[cfg(test)]
@@ -157,12 +150,5 @@ mod tests {
         assert_eq!(row_count(3, 10, false), 10);
         // One column: only passes 1, 3, 5 and 7 have pixels.
         assert_eq!(row_count(1, 8, true), 1 + 1 + 2 + 4);
-    }
-
-    #[test]
-    fn compositing_blends_by_alpha() {
-        assert_eq!(composite(200, 10, 255), 200);
-        assert_eq!(composite(200, 10, 0), 10);
-        assert_eq!(composite(255, 0, 128), 128);
     }
 }

@@ -1,15 +1,23 @@
 //! Reads only an image's header, so oversized or malformed inputs are refused before any
-//! pixel buffer is allocated. One file per format; both tolerate what libjpeg and libpng
-//! tolerate (junk between JPEG segments, a missing end marker) and say so in `warnings`.
+//! pixel buffer is allocated. One file per format; JPEG and PNG tolerate what libjpeg and
+//! libpng tolerate (junk between JPEG segments, a missing end marker) and say so in `warnings`.
 
+mod gif;
 mod jpeg;
 mod png;
+mod webp;
 
 use contract::defaults;
 
+pub use self::gif::FrameRect;
+pub(crate) use self::gif::{gif_error, reader as gif_reader};
 pub(crate) use self::png::png_error;
+pub(crate) use self::webp::webp_error;
 
 use crate::error::ImageError;
+
+/// The warning for an animated source, whose renditions are stills.
+pub(crate) const ANIMATION_WARNING: &str = "an animation: the renditions show its first frame";
 
 /// What may be decoded. A file over any limit is refused from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +83,17 @@ pub enum Kind {
         transparency: bool,
         interlaced: bool,
     },
+    Webp {
+        /// VP8 (lossy) rather than VP8L (lossless) image data.
+        lossy: bool,
+        alpha: bool,
+        /// Several frames; the first is rendered.
+        animated: bool,
+    },
+    Gif {
+        /// Where the first frame, the one rendered, lies on the canvas.
+        first_frame: FrameRect,
+    },
 }
 
 /// The facts about a source image that planning needs, read from its header.
@@ -97,12 +116,20 @@ impl Header {
         match self.kind {
             Kind::Jpeg { .. } => crate::Format::Jpeg,
             Kind::Png { .. } => crate::Format::Png,
+            Kind::Webp { .. } => crate::Format::Webp,
+            Kind::Gif { .. } => crate::Format::Gif,
         }
     }
 }
 
 const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8];
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+const GIF_MAGICS: [&[u8]; 2] = [b"GIF87a", b"GIF89a"];
+
+/// RIFF, the chunk size, then the form type WEBP.
+fn is_webp(bytes: &[u8]) -> bool {
+    bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP"
+}
 
 /// Identifies the format, reads the dimensions, and applies every limit.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
@@ -119,6 +146,10 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
         jpeg::header(bytes, limits)
     } else if bytes.starts_with(PNG_MAGIC) {
         png::header(bytes, limits)
+    } else if is_webp(bytes) {
+        webp::header(bytes, limits)
+    } else if GIF_MAGICS.iter().any(|magic| bytes.starts_with(magic)) {
+        gif::header(bytes, limits)
     } else {
         Err(ImageError::UnknownFormat)
     }
@@ -218,7 +249,7 @@ mod tests {
             Err(ImageError::Empty)
         ));
         assert!(matches!(
-            probe(b"GIF89a....", &Limits::default()),
+            probe(b"BM6\0\0\0\0\0", &Limits::default()),
             Err(ImageError::UnknownFormat)
         ));
     }

@@ -36,12 +36,6 @@ struct Ihdr {
 }
 
 fn ihdr(body: &[u8]) -> Result<Ihdr, ImageError> {
-    if body.len() != 13 {
-        return Err(ImageError::corrupt(
-            FMT,
-            "an IHDR chunk that is not 13 bytes",
-        ));
-    }
     let (bit_depth, colour_type) = (body[8], body[9]);
     let depth_ok = match colour_type {
         0 => matches!(bit_depth, 1 | 2 | 4 | 8 | 16),
@@ -144,7 +138,14 @@ pub(super) fn header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError
     if &bytes[12..16] != b"IHDR" {
         return Err(ImageError::corrupt(FMT, "the first chunk is not IHDR"));
     }
-    let fields = ihdr(&bytes[16..16 + be32(bytes, 8).min(64) as usize])?;
+    // IHDR's length field is read, not trusted: a damaged one must not reach past the file.
+    if be32(bytes, 8) != 13 {
+        return Err(ImageError::corrupt(
+            FMT,
+            "an IHDR chunk that is not 13 bytes",
+        ));
+    }
+    let fields = ihdr(&bytes[16..29])?;
     check_dimensions(fields.width, fields.height, limits)?;
     let walk = walk(bytes, PNG_MAGIC.len())?;
     let (icc, exif) = metadata(bytes)?;
@@ -217,6 +218,14 @@ mod tests {
             matches!(err, ImageError::TooWide { width: 100_000, .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_ihdr_length_past_the_end_of_a_small_file_is_corrupt() {
+        let mut png = png_with(1, 1, 8, 0, &[chunk(b"IEND", &[])]);
+        png[8] ^= 0x10;
+        let err = probe(&png, &Limits::default()).unwrap_err();
+        assert!(matches!(err, ImageError::Corrupt { .. }), "{err}");
     }
 
     #[test]
