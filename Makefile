@@ -226,10 +226,14 @@ cdk-test: cdk-build $(VENV)/.tools-ready $(CHECKOV_VENV)/.ready $(TF_CLI_CONFIG)
 		(export CDK_DEFAULT_ACCOUNT=123456789012; $(CDK) synth --quiet -o $(CDK_TEST_OUT)/$$mode \
 			-c notification_mode=$$mode $(CDK_PLACEHOLDER)) || exit 1; \
 	done
+	# The optional CDN too, for checkov, cfn-lint and parity.
+	export CDK_DEFAULT_ACCOUNT=123456789012; $(CDK) synth --quiet -o $(CDK_TEST_OUT)/cdn \
+		-c notification_mode=direct -c cdn_enabled=true $(CDK_PLACEHOLDER)
 	# Relative paths: checkov's CKV_AWS_45 also scans the file name it files under the variables,
 	# and an absolute path with a 40-character run of [A-Za-z0-9/] reads as an AWS secret key.
 	cd $(CDK_TEST_OUT) && $(abspath $(CHECKOV_VENV))/bin/checkov --framework cloudformation --skip-download \
-		--quiet --compact -f direct/$(STACK_NAME).template.json -f trigger/$(STACK_NAME).template.json
+		--quiet --compact -f direct/$(STACK_NAME).template.json -f trigger/$(STACK_NAME).template.json \
+		-f cdn/$(STACK_NAME).template.json
 	# W3005: lambda.Function itself adds a DependsOn on its role, which the Role GetAtt already implies.
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CDK_TEST_OUT)/*/$(STACK_NAME).template.json
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(if $(TF_MIRROR),TF_CLI_CONFIG_FILE=$(TF_CLI_CONFIG)) \

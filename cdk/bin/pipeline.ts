@@ -24,12 +24,20 @@ for (const key of [
   "trigger_zip",
   "maximum_concurrency",
   "processor_timeout_seconds",
+  "cdn_enabled",
 ]) {
   const value = app.node.tryGetContext(key) as string | undefined;
   if (value !== undefined) {
-    overrides[key] = /^\d+$/.test(value) ? Number(value) : value;
+    overrides[key] = parseContext(value);
   }
 }
+function parseContext(value: string): unknown {
+  if (value === "true" || value === "false") {
+    return value === "true";
+  }
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 const config = loadConfig(path.resolve(root, file), overrides);
 // Zip paths in the settings are relative to the repository's terraform/ folder, as Terraform
 // reads them; resolved here so the app runs from any folder.

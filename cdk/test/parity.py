@@ -91,6 +91,40 @@ def terraform_model(plan: dict) -> dict:
         ),
         "async": sorted((c["maximum_event_age_in_seconds"], c["maximum_retry_attempts"]) for c in of("aws_lambda_function_event_invoke_config")),
         "dashboard": [w["properties"]["title"] for w in json.loads(of("aws_cloudwatch_dashboard")[0]["dashboard_body"])["widgets"]],
+        "cdn": terraform_cdn(of),
+    }
+
+
+def terraform_cdn(of):
+    """The CDN's settings, or None when there is no distribution."""
+    if not of("aws_cloudfront_distribution"):
+        return None
+    [distribution] = of("aws_cloudfront_distribution")
+    [behaviour] = distribution["default_cache_behavior"]
+    [origin] = distribution["origin"]
+    [function] = of("aws_cloudfront_function")
+    [access] = of("aws_cloudfront_origin_access_control")
+    [cache] = of("aws_cloudfront_cache_policy")
+    [keys] = cache["parameters_in_cache_key_and_forwarded_to_origin"]
+    [headers] = of("aws_cloudfront_response_headers_policy")
+    [security] = headers["security_headers_config"]
+    [hsts] = security["strict_transport_security"]
+    return {
+        "distribution": [distribution["price_class"], distribution["http_version"], distribution["is_ipv6_enabled"], origin["origin_path"]],
+        "behaviour": [behaviour["viewer_protocol_policy"], sorted(behaviour["allowed_methods"]), behaviour["compress"], [a["event_type"] for a in behaviour["function_association"]]],
+        "function": [function["name"], function["runtime"], function["code"]],
+        "origin access": [access["origin_access_control_origin_type"], access["signing_behavior"], access["signing_protocol"]],
+        "cache key": [
+            cache["min_ttl"], cache["default_ttl"], cache["max_ttl"],
+            keys["headers_config"][0]["header_behavior"], keys["cookies_config"][0]["cookie_behavior"],
+            keys["query_strings_config"][0]["query_string_behavior"],
+            keys["enable_accept_encoding_gzip"], keys["enable_accept_encoding_brotli"],
+        ],
+        "response headers": [
+            sorted((i["header"], i["value"], i["override"]) for i in headers["custom_headers_config"][0]["items"]),
+            [hsts["access_control_max_age_sec"], hsts["include_subdomains"], hsts["preload"], hsts["override"]],
+            security["content_type_options"][0]["override"],
+        ],
     }
 
 
@@ -189,6 +223,40 @@ def template_model(template: dict) -> dict:
         ),
         "async": sorted((c["MaximumEventAgeInSeconds"], c["MaximumRetryAttempts"]) for c in of("AWS::Lambda::EventInvokeConfig")),
         "dashboard": [w["properties"]["title"] for w in json.loads(flat(of("AWS::CloudWatch::Dashboard")[0]["DashboardBody"]))["widgets"]],
+        "cdn": template_cdn(of),
+    }
+
+
+def template_cdn(of):
+    """The CDN's settings in the template, in terraform_cdn's shape, or None."""
+    if not of("AWS::CloudFront::Distribution"):
+        return None
+    [distribution] = [d["DistributionConfig"] for d in of("AWS::CloudFront::Distribution")]
+    behaviour = distribution["DefaultCacheBehavior"]
+    [origin] = distribution["Origins"]
+    [function] = of("AWS::CloudFront::Function")
+    [access] = [a["OriginAccessControlConfig"] for a in of("AWS::CloudFront::OriginAccessControl")]
+    [cache] = [c["CachePolicyConfig"] for c in of("AWS::CloudFront::CachePolicy")]
+    keys = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    [headers] = [h["ResponseHeadersPolicyConfig"] for h in of("AWS::CloudFront::ResponseHeadersPolicy")]
+    security = headers["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    return {
+        "distribution": [distribution["PriceClass"], distribution["HttpVersion"], distribution["IPV6Enabled"], origin.get("OriginPath", "")],
+        "behaviour": [behaviour["ViewerProtocolPolicy"], sorted(behaviour["AllowedMethods"]), behaviour.get("Compress", False), [a["EventType"] for a in behaviour["FunctionAssociations"]]],
+        "function": [function["Name"], function["FunctionConfig"]["Runtime"], function["FunctionCode"]],
+        "origin access": [access["OriginAccessControlOriginType"], access["SigningBehavior"], access["SigningProtocol"]],
+        "cache key": [
+            cache["MinTTL"], cache["DefaultTTL"], cache["MaxTTL"],
+            keys["HeadersConfig"]["HeaderBehavior"], keys["CookiesConfig"]["CookieBehavior"],
+            keys["QueryStringsConfig"]["QueryStringBehavior"],
+            keys["EnableAcceptEncodingGzip"], keys["EnableAcceptEncodingBrotli"],
+        ],
+        "response headers": [
+            sorted((i["Header"], i["Value"], i["Override"]) for i in headers["CustomHeadersConfig"]["Items"]),
+            [hsts["AccessControlMaxAgeSec"], hsts["IncludeSubdomains"], hsts["Preload"], hsts["Override"]],
+            security["ContentTypeOptions"]["Override"],
+        ],
     }
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Parity between the two deployers, from the one settings file: the CDK templates (synthesized
-# by `make cdk-test` into OUT/{direct,trigger}) against Terraform's plans of the same settings
+# by `make cdk-test` into OUT/{direct,trigger,cdn}) against Terraform's plans of the same settings
 # (made against the local emulator, which only answers the account lookup), compared setting by
 # setting and IAM action by IAM action (parity.py); and every guardrail case refused by
 # Terraform in the words the CDK app uses (the CDK tests check the app against the same list).
@@ -34,12 +34,17 @@ tf() { terraform -chdir="$work/stack" "$@"; }
 tf init -input=false -no-color >/dev/null
 config="$root/config/pipeline.json"
 zip="$root/terraform/tests/fixtures/bootstrap.zip"
-for mode in direct trigger; do
-  tf plan -input=false -no-color -refresh=false -var-file="$config" -var "notification_mode=$mode" \
-    -var "processor_zip=$zip" -var "trigger_zip=$zip" -out="$work/$mode.tfplan" >"$work/plan-$mode.log" ||
-    { tail -30 "$work/plan-$mode.log" >&2; exit 1; }
-  tf show -json "$work/$mode.tfplan" >"$work/plan-$mode.json"
-  python3 "$here/parity.py" "$work/plan-$mode.json" "$out/$mode"/*.template.json "$mode"
+# Each synthesized variant (OUT/direct, OUT/trigger, OUT/cdn) against a plan of the same settings.
+for variant in direct trigger cdn; do
+  case $variant in
+    cdn) vars=(-var "notification_mode=direct" -var "cdn_enabled=true") ;;
+    *) vars=(-var "notification_mode=$variant") ;;
+  esac
+  tf plan -input=false -no-color -refresh=false -var-file="$config" "${vars[@]}" \
+    -var "processor_zip=$zip" -var "trigger_zip=$zip" -out="$work/$variant.tfplan" >"$work/plan-$variant.log" ||
+    { tail -30 "$work/plan-$variant.log" >&2; exit 1; }
+  tf show -json "$work/$variant.tfplan" >"$work/plan-$variant.json"
+  python3 "$here/parity.py" "$work/plan-$variant.json" "$out/$variant"/*.template.json "$variant"
 done
 
 # Each guardrail case: Terraform must refuse it with exactly the listed words.

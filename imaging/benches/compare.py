@@ -2,6 +2,9 @@
 
 Job: JPEG q80 renditions fitting 1600, 800 and 200 px. Prints ms per image (median), MP/s, the
 ratios, PSNR of the 800 px rendition against a lossless reference, and render's peak memory.
+Then the same job in WebP (q87, method 4: the core's defaults, matched to JPEG q80 by
+`make bench-formats`) against libvips' webpsave at the same quality and effort, and libvips'
+AVIF (heifsave, libaom at speed 9, its default quality) as the mark an AVIF encoder must meet.
 Run by `make bench` (which installs Pillow and pyvips-binary into a venv); CORPUS=dir picks the
 photos, otherwise photo-like images are generated.
 """
@@ -25,7 +28,24 @@ from PIL import Image, ImageChops, ImageFilter  # noqa: E402
 
 BOXES = (1600, 800, 200)
 QUALITY = 80
-JOB = ",".join(f"{name}:{box}x{box}:q{QUALITY}" for name, box in zip(("large", "medium", "thumb"), BOXES))
+NAMES = ("large", "medium", "thumb")
+JOB = ",".join(f"{name}:{box}x{box}:q{QUALITY}" for name, box in zip(NAMES, BOXES))
+WEBP_QUALITY, WEBP_EFFORT = 87, 4
+WEBP_JOB = ",".join(f"{name}:{box}x{box}:q{WEBP_QUALITY}:webp" for name, box in zip(NAMES, BOXES))
+# libvips maps heifsave's effort 0-9 to libaom's speed 9-0.
+AVIF_EFFORT = 0
+
+
+def save_jpeg(image):
+    return image.jpegsave_buffer(Q=QUALITY)
+
+
+def save_webp(image):
+    return image.webpsave_buffer(Q=WEBP_QUALITY, effort=WEBP_EFFORT)
+
+
+def save_avif(image):
+    return image.heifsave_buffer(compression="av1", effort=AVIF_EFFORT)
 
 
 def fit(size, box):
@@ -59,14 +79,14 @@ def pillow_draft(data):
     return outputs
 
 
-def vips_cascade(data):
+def vips_cascade(data, save=save_jpeg):
     """libvips thumbnail (shrink-on-load) to the largest size, then each from the previous."""
     # Materialised once: the later renditions read it again, which a sequential load forbids.
     image = pyvips.Image.thumbnail_buffer(data, BOXES[0]).copy_memory()
-    outputs = [image.jpegsave_buffer(Q=QUALITY)]
+    outputs = [save(image)]
     for box in BOXES[1:]:
         image = image.thumbnail_image(box).copy_memory()
-        outputs.append(image.jpegsave_buffer(Q=QUALITY))
+        outputs.append(save(image))
     return outputs
 
 
@@ -79,11 +99,11 @@ def timed(function, data, repeat):
     return statistics.median(times), outputs
 
 
-def run_render(render, path, repeat, out_dir):
+def run_render(render, path, repeat, out_dir, job=JOB):
     """Median in-process ms over `repeat` renders of one file, its outputs, and the peak RSS
     (KiB) of rendering it once. The peak comes from GNU time: a child forked from this large
     Python process would report the parent's memory as its own."""
-    command = [render, "-r", JOB, "--out", str(out_dir)]
+    command = [render, "-r", job, "--out", str(out_dir)]
     stdout = subprocess.run(command + [str(path)] * repeat, stdout=subprocess.PIPE, text=True, check=True).stdout
     lines = [json.loads(line) for line in stdout.splitlines()]
     outputs = [Path(r["path"]).read_bytes() for r in lines[-1]["renditions"]]
@@ -93,6 +113,21 @@ def run_render(render, path, repeat, out_dir):
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
         peak_kib = int(timed_run.stderr.strip().splitlines()[-1])
     return statistics.median(line["ms"]["total"] for line in lines), outputs, peak_kib
+
+
+def other_formats(args, path, data, scratch):
+    """The job in WebP, ours against libvips, and libvips' AVIF; sizes are of the three files."""
+    ours_ms, ours, _ = run_render(args.render, path, args.repeat, scratch, WEBP_JOB)
+    vips_ms, vips = timed(lambda d: vips_cascade(d, save_webp), data, args.repeat)
+    # AVIF is slow to encode: fewer runs.
+    avif_ms, avif = timed(lambda d: vips_cascade(d, save_avif), data, max(1, args.repeat // 2))
+    kilobytes = lambda files: round(sum(len(f) for f in files) / 1000, 1)  # noqa: E731
+    return {
+        "webp_ours_ms": round(ours_ms, 1), "webp_vips_ms": round(vips_ms, 1),
+        "webp_vips_over_ours": round(vips_ms / ours_ms, 2),
+        "webp_ours_kb": kilobytes(ours), "webp_vips_kb": kilobytes(vips),
+        "avif_vips_ms": round(avif_ms, 1), "avif_vips_kb": kilobytes(avif),
+    }
 
 
 def psnr(a, b):
@@ -143,7 +178,9 @@ def main():
         print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}, Pillow {Image.__version__}, "
               f"one core (cpu {args.cpu}), median of {args.repeat}; job: {JOB}")
         header = ("photo", "MP", "ours ms", "MP/s", "vips ms", "pillow ms", "seed ms",
-                  "vips/ours", "seed/ours", "PSNR ours", "PSNR pillow", "PSNR vips", "peak MiB")
+                  "vips/ours", "seed/ours", "PSNR ours", "PSNR pillow", "PSNR vips", "peak MiB",
+                  "WebP ours ms", "WebP vips ms", "WebP vips/ours", "WebP ours KB", "WebP vips KB",
+                  "AVIF vips ms", "AVIF vips KB")
         print(" | ".join(header))
         rows = []
         for path in photos:
@@ -164,12 +201,14 @@ def main():
                 "psnr_ours_db": round(quality[0], 2), "psnr_pillow_db": round(quality[1], 2), "psnr_vips_db": round(quality[2], 2),
                 "peak_mib": round(peak_kib / 1024, 1) if peak_kib else "n/a",
             }
+            row.update(other_formats(args, path, data, scratch))
             rows.append(row)
             print(" | ".join(str(value) for value in row.values()), flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=2))
-    slower = [r["photo"] for r in rows if r["vips_over_ours"] < 1]
-    print("slower than libvips on: " + (", ".join(slower) if slower else "none"))
+    for label, key in (("JPEG", "vips_over_ours"), ("WebP", "webp_vips_over_ours")):
+        slower = [r["photo"] for r in rows if r[key] < 1]
+        print(f"{label}: slower than libvips on: " + (", ".join(slower) if slower else "none"))
     return 0
 
 
