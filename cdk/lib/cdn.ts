@@ -13,7 +13,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 
-import type { PriceClass } from "./config";
+import type { PriceClass } from "./settings";
 import { skipCheckov } from "./nag";
 
 /** The function's source, shared with the Terraform module. */

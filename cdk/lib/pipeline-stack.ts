@@ -14,7 +14,7 @@ import { Construct } from "constructs";
 import { Alarms } from "./alarms";
 import { PipelineBucket } from "./bucket";
 import { RenditionCdn } from "./cdn";
-import { PipelineConfig, visibilityTimeout } from "./config";
+import { PipelineConfig, visibilityTimeout } from "./settings";
 import { dashboardBody } from "./dashboard";
 import { PipelineFunction, Statement } from "./function";
 import { suppressFindings } from "./nag";

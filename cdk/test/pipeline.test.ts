@@ -11,7 +11,8 @@ import { describe, it } from "node:test";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 
-import { ConfigError, PipelineConfig, parseConfig } from "../lib/config";
+import { ConfigError, parseConfig } from "../lib/config";
+import { PipelineConfig } from "../lib/settings";
 import { PipelineStack } from "../lib/pipeline-stack";
 
 const ROOT = path.resolve(__dirname, "../../..");
