@@ -2,8 +2,8 @@
 //! (a folder of JPEGs) or, without it, on a generated 12 MP photo-like JPEG.
 //!
 //! The decode and encode groups also time the alternatives the pipeline chose between (zune-jpeg
-//! against libjpeg-turbo, optimised Huffman tables or not), so the choice can be re-checked
-//! when the libraries change.
+//! against libjpeg-turbo, image-webp against libwebp for WebP sources, optimised Huffman tables
+//! or not), so the choice can be re-checked when the libraries change.
 
 use std::path::PathBuf;
 
@@ -83,7 +83,32 @@ fn bench_decode(c: &mut Criterion) {
             &bytes,
             |b, bytes| b.iter(|| libjpeg_turbo_full(bytes)),
         );
+        // The photo as a lossy WebP source: the pipeline's decoder (image-webp) and libwebp's.
+        let full = decode(&bytes, &header, 1, WHITE).unwrap().pixels;
+        let webp = imaging::encode(&full, imaging::OutputFormat::Webp, 90, Default::default())
+            .expect("the photo fits WebP's sides");
+        drop(full);
+        let webp_header = probe(&webp, &RenderOptions::default().limits).unwrap();
+        group.bench_with_input(BenchmarkId::new("webp_source", &name), &webp, |b, webp| {
+            b.iter(|| decode(webp, &webp_header, 1, WHITE).unwrap())
+        });
+        group.bench_with_input(
+            BenchmarkId::new("webp_source_libwebp", &name),
+            &webp,
+            |b, webp| b.iter(|| libwebp_full(webp)),
+        );
     }
+}
+
+fn libwebp_full(webp: &[u8]) -> usize {
+    let (mut width, mut height) = (0, 0);
+    // SAFETY: libwebp reads `webp` and returns null or a buffer it allocated, freed here.
+    unsafe {
+        let out = libwebp_sys::WebPDecodeRGB(webp.as_ptr(), webp.len(), &mut width, &mut height);
+        assert!(!out.is_null(), "libwebp decodes its own file");
+        libwebp_sys::WebPFree(out.cast());
+    }
+    width as usize * height as usize * 3
 }
 
 fn zune_full(jpeg: &[u8]) -> usize {
