@@ -1,8 +1,8 @@
 //! The first frame of a GIF through the `gif` crate (pure Rust): palette indices drawn onto a
 //! canvas of the background colour, transparent pixels left as background.
 
-use super::checked_pixels;
-use crate::colour::{Colour, Source};
+use super::profiled;
+use crate::colour::Colour;
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
@@ -57,9 +57,7 @@ pub(super) fn decode(
             warnings.push("the data after the first frame is damaged or cut short".to_owned())
         }
     }
-    let colour = Colour::for_source(header.icc.as_deref(), Source::Rgb, warnings);
-    let pixels = checked_pixels(FMT, header.width, header.height, Layout::Rgb, data)?;
-    Ok((pixels, colour))
+    profiled(FMT, header, Layout::Rgb, data, warnings)
 }
 
 /// A palette entry; an index past the end of a short table is black, as giflib and Pillow

@@ -10,7 +10,7 @@ mod lossless;
 mod png;
 mod webp;
 
-use crate::colour::Colour;
+use crate::colour::{Colour, Source};
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
@@ -70,6 +70,24 @@ fn checked_pixels(
         layout,
         data,
     })
+}
+
+/// A whole grey or RGB image of `header`'s size, with the colour work its embedded profile asks
+/// for: the end of every decoder whose source is grey or RGB (all but JPEG, which can be CMYK).
+fn profiled(
+    format: Format,
+    header: &Header,
+    layout: Layout,
+    data: Vec<u8>,
+    warnings: &mut Vec<String>,
+) -> Result<(Pixels, Colour), ImageError> {
+    let source = match layout {
+        Layout::Gray => Source::Gray,
+        Layout::Rgb => Source::Rgb,
+    };
+    let colour = Colour::for_source(header.icc.as_deref(), source, warnings);
+    let pixels = checked_pixels(format, header.width, header.height, layout, data)?;
+    Ok((pixels, colour))
 }
 
 /// Collects repeated warnings into one line each, with a count, in first-seen order.

@@ -7,8 +7,8 @@ use std::io::Cursor;
 use png::{ColorType, InterlaceInfo, Transformations};
 
 use super::alpha::{composite, rgba_onto};
-use super::checked_pixels;
-use crate::colour::{Colour, Source};
+use super::profiled;
+use crate::colour::Colour;
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
@@ -69,13 +69,7 @@ pub(super) fn decode(
             }
         }
     }
-    let source = match layout {
-        Layout::Gray => Source::Gray,
-        Layout::Rgb => Source::Rgb,
-    };
-    let colour = Colour::for_source(header.icc.as_deref(), source, warnings);
-    let pixels = checked_pixels(FMT, header.width, header.height, layout, data)?;
-    Ok((pixels, colour))
+    profiled(FMT, header, layout, data, warnings)
 }
 
 /// The Adam7 passes: first column, first row, column step, row step.

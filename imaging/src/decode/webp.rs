@@ -6,8 +6,8 @@ use std::io::Cursor;
 use image_webp::WebPDecoder;
 
 use super::alpha::flatten_rgba_in_place;
-use super::checked_pixels;
-use crate::colour::{Colour, Source};
+use super::profiled;
+use crate::colour::Colour;
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::pixels::{Layout, Pixels};
@@ -41,7 +41,5 @@ pub(super) fn decode(
     if decoder.has_alpha() {
         flatten_rgba_in_place(&mut data, background);
     }
-    let colour = Colour::for_source(header.icc.as_deref(), Source::Rgb, warnings);
-    let pixels = checked_pixels(FMT, header.width, header.height, Layout::Rgb, data)?;
-    Ok((pixels, colour))
+    profiled(FMT, header, Layout::Rgb, data, warnings)
 }
