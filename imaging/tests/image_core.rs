@@ -170,6 +170,9 @@ fn bad_inputs_get_the_right_error_kind() {
         ("empty.jpg", ErrorKind::Empty),
         ("not_an_image.jpg", ErrorKind::UnknownFormat),
         ("pixel_flood.jpg", ErrorKind::TooLarge),
+        ("gif_screen_bomb.gif", ErrorKind::TooLarge),
+        ("truncated.webp", ErrorKind::Truncated),
+        ("truncated.gif", ErrorKind::Truncated),
     ] {
         let err = render(
             &fixture(name),
