@@ -308,13 +308,14 @@ async fn a_batch_that_times_out_comes_back_after_the_visibility_timeout() {
     assert!(bodies_in(&queues.sqs, &queues.dlq_url).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs moto_server; run by `make test-e2e`"]
-async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
-    let (endpoint, _moto) = common::start_moto();
-    let config = loadtest::local_aws_config(&endpoint).await;
-    common::create_function(&config, "fake").await;
-    let lambda = aws_sdk_lambda::Client::new(&config);
+/// The function "fake" with a reserved concurrency of 0 (throttled, as `make destroy` leaves
+/// it), and a queue holding one message, "job".
+async fn throttled_function_with_one_job(
+    config: &aws_config::SdkConfig,
+    endpoint: &str,
+) -> (aws_sdk_lambda::Client, Queues) {
+    common::create_function(config, "fake").await;
+    let lambda = aws_sdk_lambda::Client::new(config);
     lambda
         .put_function_concurrency()
         .function_name("fake")
@@ -322,7 +323,7 @@ async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
         .send()
         .await
         .unwrap();
-    let queues = queues(&endpoint, 30, 5).await;
+    let queues = queues(endpoint, 30, 5).await;
     queues
         .sqs
         .send_message()
@@ -331,6 +332,15 @@ async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
         .send()
         .await
         .unwrap();
+    (lambda, queues)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto_server; run by `make test-e2e`"]
+async fn a_throttled_function_gets_no_batch_until_its_reservation_is_lifted() {
+    let (endpoint, _moto) = common::start_moto();
+    let config = loadtest::local_aws_config(&endpoint).await;
+    let (lambda, queues) = throttled_function_with_one_job(&config, &endpoint).await;
     let api = RuntimeApi::new("fake");
     let seen = Arc::new(Mutex::new(Vec::new()));
     fake_instance(&api, Arc::clone(&seen), |_, _| Verdict::Ok);
@@ -370,27 +380,10 @@ async fn a_deleted_function_gets_no_batch() {
     // harness still runs; a batch delivered then would write into buckets already emptied.
     let (endpoint, _moto) = common::start_moto();
     let config = loadtest::local_aws_config(&endpoint).await;
-    common::create_function(&config, "fake").await;
-    let lambda = aws_sdk_lambda::Client::new(&config);
-    lambda
-        .put_function_concurrency()
-        .function_name("fake")
-        .reserved_concurrent_executions(0)
-        .send()
-        .await
-        .unwrap();
+    let (lambda, queues) = throttled_function_with_one_job(&config, &endpoint).await;
     lambda
         .delete_function()
         .function_name("fake")
-        .send()
-        .await
-        .unwrap();
-    let queues = queues(&endpoint, 30, 5).await;
-    queues
-        .sqs
-        .send_message()
-        .queue_url(&queues.url)
-        .message_body("job")
         .send()
         .await
         .unwrap();
