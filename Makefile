@@ -42,7 +42,8 @@ MODE         ?= direct
 # TARGET=aws only: processor memory sizes to sweep, e.g. 1024,1769,3008 (empty = no sweep).
 SWEEP        ?=
 # ROUTE_CHECK=1: after a local load test, run the CDN's format router over the renditions left
-# in the emulator (every browser must be routed to an object of the right type).
+# in the emulator (every browser must be routed to an object of the right type), and read every
+# file with Pillow (each format of a rendition: same size, close to the JPEG).
 ROUTE_CHECK  ?=
 # make fuzz: how long each fuzz target runs (libFuzzer options: -max_total_time=S or -runs=N).
 FUZZ_LIMIT   ?= -max_total_time=60
@@ -157,13 +158,13 @@ report-check: ## Open the last load test's report in headless Chromium: charts w
 test-chaos-trigger: ## A short chaos run in trigger mode: SQS faults on the trigger, events given up, redriven; the audit must find nothing lost
 	$(MAKE) --no-print-directory chaos MODE=trigger CHAOS_COUNT=30 CHAOS_RATE=3 KILLS=1 SQS_FAULT_BURST=35 SEED=7
 
-# The settings file of test-loadtest: the committed one with renditions in both formats.
+# The settings file of test-loadtest: the committed one with renditions in all three formats.
 LOADTEST_TEST_CONFIG = target/loadtest/pipeline-formats.json
 
-test-loadtest: ## A small local load test (JPEG and WebP renditions): every upload accounted for, the corrupt one rejected, reports parse, the CDN's router finds every format
+test-loadtest: ## A small local load test (JPEG, WebP and AVIF renditions): every upload accounted for, the corrupt one rejected, reports parse, the CDN's router finds every format, Pillow reads every file
 	rm -rf target/loadtest/latest && mkdir -p target/loadtest
 	$(PYTHON) -c "import json; c=json.load(open('$(CONFIG)')); \
-		c['renditions']='thumb:200x200:cover:q75:jpeg+webp,medium:800x800:q80:webp,large:1600x1600:q80'; \
+		c['renditions']='thumb:200x200:cover:q75:jpeg+webp+avif,medium:800x800:webp+avif,large:1600x1600:q80'; \
 		json.dump(c, open('$(LOADTEST_TEST_CONFIG)', 'w'), indent=2)"
 	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct CONFIG=$(LOADTEST_TEST_CONFIG) ROUTE_CHECK=1
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
@@ -173,9 +174,9 @@ test-loadtest: ## A small local load test (JPEG and WebP renditions): every uplo
 		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
 		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; \
 		assert r['init_ms']['count']>=1 and r['init_ms']['p50']>0 and r['image_core_ms_per_image']>0, r['init_ms']; \
-		f={c['format']: c for c in r['format_costs']}; assert sorted(f)==['jpeg','webp'], r['format_costs']; \
-		assert f['jpeg']['images']==12 and f['webp']['images']==12 and f['webp']['bytes_vs_jpeg'] is None, f; \
-		assert f['jpeg']['s3_put_usd']==10.0 and f['webp']['s3_put_usd']==10.0, f; \
+		f={c['format']: c for c in r['format_costs']}; assert sorted(f)==['avif','jpeg','webp'], r['format_costs']; \
+		assert all(f[k]['images']==12 and f[k]['s3_put_usd']==10.0 for k in f), f; \
+		assert f['webp']['bytes_vs_jpeg'] is None and f['avif']['bytes_vs_jpeg'] is None, f; \
 		print('test-loadtest: report ok')"
 	test -s target/loadtest/latest/report.md && grep -q '<svg' target/loadtest/latest/report.html
 
@@ -315,12 +316,13 @@ tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl fo
 ARM64_TEST = CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++ \
 	$(CARGO) test --locked --target aarch64-unknown-linux-gnu
 
 test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths, the pure-Rust encoder's too)
-	@command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
-		else echo "test-arm64 needs: sudo apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
+	@command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
+		else echo "test-arm64 needs: sudo apt-get install g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
 	rustup target add aarch64-unknown-linux-gnu
 	$(ARM64_TEST) -p imaging -p processor
 	$(ARM64_TEST) -p imaging --features rust-encoder --lib --test encoder --test image_core

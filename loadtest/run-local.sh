@@ -78,4 +78,6 @@ if [ -n "${ROUTE_CHECK:-}" ]; then
   renditions=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["renditions"])' "$config")
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL="$endpoint" \
     python3 "$root/terraform/tests/check_routes.py" "$work/outputs.json" "$renditions"
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_ENDPOINT_URL="$endpoint" \
+    python3 "$root/loadtest/tests/check_formats.py" "$work/outputs.json"
 fi

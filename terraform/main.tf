@@ -160,6 +160,7 @@ module "processor" {
   environment = merge({
     RENDITIONS        = var.renditions
     WEBP_METHOD       = tostring(var.webp_method)
+    AVIF_SPEED        = tostring(var.avif_speed)
     OUTPUT_BUCKET     = local.output_bucket.id
     INPUT_PREFIX      = var.input_prefix
     OUTPUT_PREFIX     = var.output_prefix

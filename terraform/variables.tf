@@ -99,7 +99,7 @@ variable "rejected_retention_days" {
 }
 
 variable "renditions" {
-  description = "Renditions to make: `name:WIDTHxHEIGHT[:fit|cover][:qNN][:jpeg|webp|jpeg+webp]`, comma-separated (see the README)."
+  description = "Renditions to make: `name:WIDTHxHEIGHT[:fit|cover][:qNN][:FORMATS]`, comma-separated; FORMATS is `jpeg`, `webp` or `avif`, or several joined by `+` (see the README)."
   type        = string
   default     = "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80"
 }
@@ -111,6 +111,16 @@ variable "webp_method" {
   validation {
     condition     = var.webp_method == floor(var.webp_method) && var.webp_method >= 0 && var.webp_method <= 6
     error_message = "webp_method must be a whole number from 0 to 6 (libwebp's methods)."
+  }
+}
+
+variable "avif_speed" {
+  description = "libaom's speed for AVIF renditions, 0 (slowest, smallest) to 10 (fastest); 9 is the default (10 encodes stills as 9 does)."
+  type        = number
+  default     = 9
+  validation {
+    condition     = var.avif_speed == floor(var.avif_speed) && var.avif_speed >= 0 && var.avif_speed <= 10
+    error_message = "avif_speed must be a whole number from 0 to 10 (libaom's speeds)."
   }
 }
 

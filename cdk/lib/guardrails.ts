@@ -68,6 +68,11 @@ const GUARDRAILS: Guardrail[] = [
     (c) => Number.isInteger(c.webp_method) && between(c.webp_method, 0, 6),
     "webp_method must be a whole number from 0 to 6 (libwebp's methods).",
   ],
+  [
+    "avif_speed",
+    (c) => Number.isInteger(c.avif_speed) && between(c.avif_speed, 0, 10),
+    "avif_speed must be a whole number from 0 to 10 (libaom's speeds).",
+  ],
   ["max_pixels", (c) => c.max_pixels >= 1, "max_pixels must be at least 1."],
   ["max_bytes", (c) => c.max_bytes >= 1, "max_bytes must be at least 1."],
   [

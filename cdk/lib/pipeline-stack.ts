@@ -106,6 +106,7 @@ export class PipelineStack extends Stack {
       environment: {
         RENDITIONS: c.renditions,
         WEBP_METHOD: String(c.webp_method),
+        AVIF_SPEED: String(c.avif_speed),
         OUTPUT_BUCKET: outputBucket.bucketName,
         INPUT_PREFIX: c.input_prefix,
         OUTPUT_PREFIX: c.output_prefix,

@@ -16,6 +16,7 @@ export interface PipelineConfig {
   separate_output_bucket: boolean;
   renditions: string;
   webp_method: number;
+  avif_speed: number;
   input_prefix: string;
   output_prefix: string;
   rejected_prefix: string;
@@ -63,6 +64,7 @@ export const DEFAULTS: PipelineConfig = {
   separate_output_bucket: false,
   renditions: "thumb:200x200:cover:q75,medium:800x800:q80,large:1600x1600:q80",
   webp_method: 4,
+  avif_speed: 9,
   input_prefix: "uploads/",
   output_prefix: "processed/",
   rejected_prefix: "rejected/",
@@ -123,6 +125,7 @@ export const TYPES: Record<keyof PipelineConfig, string> = {
   separate_output_bucket: "boolean",
   renditions: "string",
   webp_method: "number",
+  avif_speed: "number",
   input_prefix: "string",
   output_prefix: "string",
   rejected_prefix: "string",

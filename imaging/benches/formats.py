@@ -1,9 +1,10 @@
-"""WebP against JPEG on the same renditions: bytes at equal perceived quality, and encode time.
+"""WebP and AVIF against JPEG on the same renditions: bytes at equal perceived quality, and
+encode time.
 
 For each photo, `render` makes the 1600 px rendition as a q100 4:4:4 JPEG (the reference: the
-resized pixels before any visible loss), as JPEG q80 (the default), and as WebP at a ladder of
-qualities. SSIMULACRA2 scores each against the reference. The WebP quality and bytes that score
-the same as JPEG q80 are interpolated on the ladder. Then the job's three renditions are timed in
+resized pixels before any visible loss), as JPEG q80 (the default), and as WebP and AVIF at a
+ladder of qualities each. SSIMULACRA2 scores each against the reference. Each format's quality
+and bytes that score the same as JPEG q80 are interpolated on its ladder. Then the job's three renditions are timed in
 each format (`ms.encode` from render's JSON line, median of --repeat runs, one core).
 
 Run by `make bench-formats` (CORPUS=dir picks the photos, otherwise photo-like images are
@@ -23,7 +24,11 @@ from ssimulacra2 import compute_ssimulacra2
 
 BOX = 1600
 JPEG_QUALITY = 80
-WEBP_LADDER = (50, 60, 70, 75, 80, 85, 90, 95)
+# The qualities tried per format (each includes 80, reported as "the same number as JPEG").
+LADDERS = {
+    "webp": (50, 60, 70, 75, 80, 85, 90, 95),
+    "avif": (50, 60, 70, 75, 80, 85, 90),
+}
 JOB = "large:1600x1600:q80,medium:800x800:q80,thumb:200x200:cover:q80"
 
 
@@ -51,25 +56,34 @@ def interpolate(x, xs, ys):
     return ys[-1]
 
 
+def matched(folder, fmt, ladder, jpeg_score):
+    """Score `fmt`'s ladder; interpolate the quality and bytes that score as JPEG q80 does."""
+    scores, sizes = [], []
+    for q in ladder:
+        candidate = folder / f"{fmt}{q}.{fmt}"
+        scores.append(score(folder / "ref.jpg", candidate))
+        sizes.append(candidate.stat().st_size)
+    # Scores rise with quality; interpolate quality and bytes at JPEG's score.
+    order = sorted(range(len(ladder)), key=lambda i: scores[i])
+    ordered = [scores[i] for i in order]
+    return {
+        "same_q80_ssimulacra2": round(scores[ladder.index(80)], 2),
+        "same_q80_bytes": sizes[ladder.index(80)],
+        "quality": interpolate(jpeg_score, ordered, [ladder[i] for i in order]),
+        "bytes": interpolate(jpeg_score, ordered, [sizes[i] for i in order]),
+    }
+
+
 def measure(binary, photo, repeat, work):
-    ladder = ",".join(f"w{q}:{BOX}x{BOX}:q{q}:webp" for q in WEBP_LADDER)
-    spec = f"ref:{BOX}x{BOX}:q100,jpeg:{BOX}x{BOX}:q{JPEG_QUALITY},{ladder}"
+    ladders = ",".join(
+        f"{fmt}{q}:{BOX}x{BOX}:q{q}:{fmt}" for fmt, ladder in LADDERS.items() for q in ladder
+    )
+    spec = f"ref:{BOX}x{BOX}:q100,jpeg:{BOX}x{BOX}:q{JPEG_QUALITY},{ladders}"
     render(binary, spec, photo, work)
     folder = work / photo.stem
-    reference = folder / "ref.jpg"
     jpeg_file = folder / "jpeg.jpg"
-    jpeg_score = score(reference, jpeg_file)
+    jpeg_score = score(folder / "ref.jpg", jpeg_file)
     jpeg_bytes = jpeg_file.stat().st_size
-    webp_scores, webp_bytes = [], []
-    for q in WEBP_LADDER:
-        webp_file = folder / f"w{q}.webp"
-        webp_scores.append(score(reference, webp_file))
-        webp_bytes.append(webp_file.stat().st_size)
-    # Scores rise with quality; interpolate quality and bytes at JPEG's score.
-    order = sorted(range(len(WEBP_LADDER)), key=lambda i: webp_scores[i])
-    scores = [webp_scores[i] for i in order]
-    matched_q = interpolate(jpeg_score, scores, [WEBP_LADDER[i] for i in order])
-    matched_bytes = interpolate(jpeg_score, scores, [webp_bytes[i] for i in order])
 
     def encode_ms(fmt):
         job = ",".join(f"{r}:{fmt}" for r in JOB.split(","))
@@ -77,19 +91,24 @@ def measure(binary, photo, repeat, work):
             render(binary, job, photo, work)["ms"]["encode"] for _ in range(repeat)
         )
 
-    return {
+    row = {
         "photo": photo.name,
         "megapixels": round(Image.open(photo).width * Image.open(photo).height / 1e6, 1),
         "jpeg_q80_ssimulacra2": round(jpeg_score, 2),
         "jpeg_q80_bytes": jpeg_bytes,
-        "webp_same_q80_ssimulacra2": round(webp_scores[WEBP_LADDER.index(80)], 2),
-        "webp_same_q80_bytes": webp_bytes[WEBP_LADDER.index(80)],
-        "webp_quality_matching_jpeg_q80": round(matched_q, 1),
-        "webp_bytes_at_equal_score": round(matched_bytes),
-        "webp_over_jpeg_bytes": round(matched_bytes / jpeg_bytes, 3),
         "jpeg_encode_ms": encode_ms("jpeg"),
-        "webp_encode_ms": encode_ms("webp"),
     }
+    for fmt, ladder in LADDERS.items():
+        m = matched(folder, fmt, ladder, jpeg_score)
+        row |= {
+            f"{fmt}_same_q80_ssimulacra2": m["same_q80_ssimulacra2"],
+            f"{fmt}_same_q80_bytes": m["same_q80_bytes"],
+            f"{fmt}_quality_matching_jpeg_q80": round(m["quality"], 1),
+            f"{fmt}_bytes_at_equal_score": round(m["bytes"]),
+            f"{fmt}_over_jpeg_bytes": round(m["bytes"] / jpeg_bytes, 3),
+            f"{fmt}_encode_ms": encode_ms(fmt),
+        }
+    return row
 
 
 def photos(corpus, work):
@@ -118,21 +137,25 @@ def main():
         for photo in photos(args.corpus, work):
             row = measure(args.render, photo, args.repeat, work)
             rows.append(row)
+            matched = " | ".join(
+                f"{fmt} q{row[f'{fmt}_quality_matching_jpeg_q80']:<5}"
+                f" {row[f'{fmt}_bytes_at_equal_score']:>8} B = {row[f'{fmt}_over_jpeg_bytes']:.3f}x"
+                f" {row[f'{fmt}_encode_ms']:.1f} ms"
+                for fmt in LADDERS
+            )
             print(
                 f"{row['photo']:<28} {row['megapixels']:>5} MP  JPEG q80 {row['jpeg_q80_ssimulacra2']:6.2f}"
-                f" {row['jpeg_q80_bytes']:>8} B | WebP q{row['webp_quality_matching_jpeg_q80']:<5}"
-                f" {row['webp_bytes_at_equal_score']:>8} B = {row['webp_over_jpeg_bytes']:.3f}x"
-                f" | encode ms JPEG {row['jpeg_encode_ms']:.1f} WebP {row['webp_encode_ms']:.1f}",
+                f" {row['jpeg_q80_bytes']:>8} B {row['jpeg_encode_ms']:.1f} ms | {matched}",
                 flush=True,
             )
     medians = {
         key: statistics.median(r[key] for r in rows)
-        for key in (
-            "webp_quality_matching_jpeg_q80",
-            "webp_over_jpeg_bytes",
-            "jpeg_encode_ms",
-            "webp_encode_ms",
-        )
+        for key in ["jpeg_encode_ms"]
+        + [
+            f"{fmt}_{what}"
+            for fmt in LADDERS
+            for what in ("quality_matching_jpeg_q80", "over_jpeg_bytes", "encode_ms")
+        ]
     }
     print("median:", json.dumps(medians))
     if args.json:

@@ -26,12 +26,12 @@ mod spec;
 mod ycbcr;
 
 pub use decode::{Decoded, decode};
-pub use encode::{DEFAULT_WEBP_METHOD, EncodeSettings, WEBP_MAX_SIDE, encode};
+pub use encode::{DEFAULT_AVIF_SPEED, DEFAULT_WEBP_METHOD, EncodeSettings, WEBP_MAX_SIDE, encode};
 pub use error::{ErrorKind, ImageError, panic_message};
 pub use fast_image_resize::CpuExtensions;
 pub use format::Format;
 pub use geometry::{Plan, Rect, jpeg_scale_denominator, plan};
-pub use memory::working_set;
+pub use memory::{encoder_set, working_set};
 pub use orient::Orientation;
 pub use output_format::OutputFormat;
 pub use pixels::{Layout, Pixels};

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use fast_image_resize::CpuExtensions;
 
 use crate::decode::{Decoded, decode};
-use crate::encode::{DEFAULT_WEBP_METHOD, EncodeSettings, encode};
+use crate::encode::{DEFAULT_AVIF_SPEED, DEFAULT_WEBP_METHOD, EncodeSettings, encode};
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
-use crate::memory::working_set;
+use crate::memory::{encoder_set, working_set};
 use crate::orient::{Orientation, upright};
 use crate::output_format::OutputFormat;
 use crate::pixels::Pixels;
@@ -35,6 +35,8 @@ pub struct RenderOptions {
     pub memory_budget: Option<u64>,
     /// libwebp's method for WebP renditions, 0 (fastest) to 6 (smallest).
     pub webp_method: u8,
+    /// libaom's speed for AVIF renditions, 0 (smallest) to 10 (fastest).
+    pub avif_speed: u8,
 }
 
 impl Default for RenderOptions {
@@ -46,6 +48,7 @@ impl Default for RenderOptions {
             shrink_on_load: true,
             memory_budget: None,
             webp_method: DEFAULT_WEBP_METHOD,
+            avif_speed: DEFAULT_AVIF_SPEED,
         }
     }
 }
@@ -187,7 +190,8 @@ pub fn render(
     };
     if let Some(budget) = options.memory_budget {
         let reoriented = orientation != Orientation::default();
-        let needed = working_set(&header, &plans, decode_scale, reoriented);
+        let needed = working_set(&header, &plans, decode_scale, reoriented)
+            + encoder_set(&plans, renditions);
         if needed > budget {
             return Err(ImageError::OverMemoryBudget { needed, budget });
         }
@@ -212,6 +216,7 @@ pub fn render(
     let settings = EncodeSettings {
         cpu: options.cpu,
         webp_method: options.webp_method,
+        avif_speed: options.avif_speed,
     };
     for (position, &i) in order.iter().enumerate() {
         let step = Instant::now();

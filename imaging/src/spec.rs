@@ -4,7 +4,8 @@
 //! `thumb:200x200:cover:q75,medium:800x800,large:1600x1600:jpeg+webp` is three renditions. Each
 //! is `name:WIDTHxHEIGHT` followed by optional `fit`|`cover` (default `fit`), `qNN` (default:
 //! each format's own, matched to JPEG q80) and the formats to encode it in, joined by `+`
-//! (default `jpeg`). A rendition in several formats is resized once and encoded once per format.
+//! (default `jpeg`, and `jpeg`, `webp` or `avif`; `avif` only in builds with the `avif` feature).
+//! A rendition in several formats is resized once and encoded once per format.
 
 use std::fmt;
 use std::str::FromStr;
@@ -280,6 +281,17 @@ mod tests {
         assert_eq!(plain.formats, [OutputFormat::Jpeg]);
     }
 
+    #[cfg(feature = "avif")]
+    #[test]
+    fn all_three_formats_of_one_rendition() {
+        let r: Rendition = "card:400x300:avif+webp+jpeg".parse().unwrap();
+        assert_eq!(
+            r.formats,
+            [OutputFormat::Avif, OutputFormat::Webp, OutputFormat::Jpeg]
+        );
+        assert_eq!(r.to_string(), "card:400x300:fit:avif+webp+jpeg");
+    }
+
     #[test]
     fn rejects_bad_specs_with_a_reason() {
         for (spec, needle) in [
@@ -292,7 +304,6 @@ mod tests {
             ("thumb:200x200:q101", "q1"),
             ("thumb:200x200:stretch", "unknown option `stretch`"),
             ("thumb:200x200:webp+gif", "unknown option `webp+gif`"),
-            ("thumb:200x200:avif", "no AVIF encoder"),
             ("thumb:200x200:jpg", "`jpeg`"),
             ("thumb:200x200:webp+webp", "named twice"),
             ("thumb:200x200:webp:jpeg", "given twice"),

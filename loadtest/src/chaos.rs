@@ -216,8 +216,11 @@ async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u
 }
 
 /// An output's size from its header: the image core's probe for JPEG, image-webp (independent
-/// of the libwebp that wrote it) for WebP.
+/// of the libwebp that wrote it) for WebP, the container's `ispe` box for AVIF.
 fn output_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    if bytes.get(4..8) == Some(b"ftyp") {
+        return testdata::avif_dimensions(bytes);
+    }
     if bytes.starts_with(b"RIFF") {
         let webp =
             image_webp::WebPDecoder::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;

@@ -110,6 +110,10 @@ impl Config {
                 .parse::<u64>()
                 .map_err(|e| fail(entry.clone(), format!("not a whole number: {e}")))
         };
+        // An encoder setting: a whole number from 0 to `max`.
+        let at_most = |entry: &(&'static str, String), max: u8| -> Result<u8, ()> {
+            entry.1.parse::<u8>().ok().filter(|&v| v <= max).ok_or(())
+        };
 
         let renditions_var = get("RENDITIONS", defaults::RENDITIONS);
         let renditions = parse_renditions(&renditions_var.1)
@@ -142,15 +146,19 @@ impl Config {
             .map_err(|reason| fail(background_var.clone(), reason))?;
 
         let webp_method_var = get("WEBP_METHOD", &imaging::DEFAULT_WEBP_METHOD.to_string());
-        let webp_method = match webp_method_var.1.parse::<u8>() {
-            Ok(method) if method <= 6 => method,
-            _ => {
-                return Err(fail(
-                    webp_method_var,
-                    "must be 0 (fastest) to 6 (smallest)".into(),
-                ));
-            }
-        };
+        let webp_method = at_most(&webp_method_var, 6).map_err(|()| {
+            fail(
+                webp_method_var,
+                "must be 0 (fastest) to 6 (smallest)".into(),
+            )
+        })?;
+        let avif_speed_var = get("AVIF_SPEED", &imaging::DEFAULT_AVIF_SPEED.to_string());
+        let avif_speed = at_most(&avif_speed_var, 10).map_err(|()| {
+            fail(
+                avif_speed_var,
+                "must be 0 (smallest) to 10 (fastest)".into(),
+            )
+        })?;
 
         let on_reject_var = get("ON_REJECT", "record");
         let on_reject = match on_reject_var.1.as_str() {
@@ -203,6 +211,7 @@ impl Config {
                 background,
                 memory_budget: Some(memory_budget),
                 webp_method,
+                avif_speed,
                 ..RenderOptions::default()
             },
             cache_control: get("CACHE_CONTROL", "public, max-age=86400").1,
@@ -281,8 +290,10 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (vars, name) in [
             (vec![("RENDITIONS", "thumb:0x1")], "RENDITIONS"),
-            (vec![("RENDITIONS", "thumb:9x9:avif")], "RENDITIONS"),
+            (vec![("RENDITIONS", "thumb:9x9:gif")], "RENDITIONS"),
             (vec![("WEBP_METHOD", "7")], "WEBP_METHOD"),
+            (vec![("AVIF_SPEED", "11")], "AVIF_SPEED"),
+            (vec![("AVIF_SPEED", "fast")], "AVIF_SPEED"),
             (vec![("MAX_PIXELS", "lots")], "MAX_PIXELS"),
             (vec![("OUTPUT_PREFIX", "uploads/out/")], "OUTPUT_PREFIX"),
             (vec![("REJECTED_PREFIX", "processed/")], "REJECTED_PREFIX"),

@@ -9,7 +9,7 @@ use processor::batch::handle_batch;
 use processor::config::Config;
 use processor::pipeline::Processor;
 use processor::store::{MemoryStore, NewObject, Object, ObjectStore, StoreError};
-use testdata::{decode_output, event as event_json, fixture};
+use testdata::{avif_dimensions, decode_output, event as event_json, fixture};
 
 const BUCKET: &str = "photos-bucket";
 
@@ -115,6 +115,15 @@ fn the_mixed_batch() -> SqsEvent {
     ])
 }
 
+/// An output's width and height: decoded (JPEG, WebP), or from its container (AVIF).
+fn output_size(bytes: &[u8]) -> (u32, u32) {
+    if bytes.get(4..8) == Some(b"ftyp") {
+        return avif_dimensions(bytes).expect("a whole AVIF");
+    }
+    let pixels = decode_output(bytes);
+    (pixels.width, pixels.height)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mixed_batch_fails_exactly_the_retryable_messages() {
     let processor = processor_with(&[]);
@@ -198,7 +207,7 @@ async fn renditions_are_upright_jpegs_with_headers_and_metadata() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_format_of_a_rendition_gets_its_key_type_and_headers() {
-    let processor = processor_with(&[("RENDITIONS", "small:48x48:webp+jpeg,only:20x20:webp")]);
+    let processor = processor_with(&[("RENDITIONS", "small:48x48:webp+jpeg+avif,only:20x20:webp")]);
     let event = sqs_event(&[("m1", event_json("s3_put_moto.json"))]);
     let response = handle_batch(&processor, event, far_deadline()).await;
     assert!(response.batch_item_failures.is_empty());
@@ -214,6 +223,7 @@ async fn each_format_of_a_rendition_gets_its_key_type_and_headers() {
     for (name, content_type) in [
         ("small.webp", "image/webp"),
         ("small.jpg", "image/jpeg"),
+        ("small.avif", "image/avif"),
         ("only.webp", "image/webp"),
     ] {
         let file = object(name).unwrap_or_else(|| panic!("{name} written"));
@@ -223,19 +233,18 @@ async fn each_format_of_a_rendition_gets_its_key_type_and_headers() {
             file.metadata.iter().any(|(k, _)| k == "source-key"),
             "{name}"
         );
-        let pixels = decode_output(&file.body);
-        sizes.push((pixels.width, pixels.height));
+        sizes.push(output_size(&file.body));
     }
     assert_eq!(
         sizes,
-        [(48, 32), (48, 32), (20, 13)],
-        "upright, both formats alike"
+        [(48, 32), (48, 32), (48, 32), (20, 13)],
+        "upright, every format alike"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webp_and_gif_uploads_are_rendered_upright_in_every_format() {
-    let processor = processor_with(&[("RENDITIONS", "small:48x48:jpeg+webp")]);
+    let processor = processor_with(&[("RENDITIONS", "small:48x48:jpeg+webp+avif")]);
     let event = sqs_event(&[
         ("webp", job("uploads/turned.webp")),
         ("gif", job("uploads/moving.gif")),
@@ -245,13 +254,12 @@ async fn webp_and_gif_uploads_are_rendered_upright_in_every_format() {
     let store = &processor.store().0;
     assert!(store.keys(BUCKET, "rejected/").is_empty());
     for (stem, size) in [("turned", (48, 32)), ("moving", (48, 32))] {
-        for name in ["small.jpg", "small.webp"] {
+        for name in ["small.jpg", "small.webp", "small.avif"] {
             let key = format!("processed/uploads/{stem}/{name}");
             let file = store
                 .object(BUCKET, &key)
                 .unwrap_or_else(|| panic!("{key}"));
-            let pixels = decode_output(&file.body);
-            assert_eq!((pixels.width, pixels.height), size, "{key}");
+            assert_eq!(output_size(&file.body), size, "{key}");
         }
     }
 }

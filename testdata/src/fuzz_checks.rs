@@ -49,6 +49,9 @@ pub fn check_render(data: &[u8]) {
                                 && u32::from_le_bytes(file.bytes[4..8].try_into().unwrap()) as usize
                                     == file.bytes.len() - 8
                         }
+                        OutputFormat::Avif => {
+                            crate::avif_dimensions(&file.bytes) == Ok((output.width, output.height))
+                        }
                     };
                     assert!(whole, "{} {} is not a whole file", output.name, file.format);
                 }

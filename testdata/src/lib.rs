@@ -2,7 +2,10 @@
 //! and the chaos run: fixture images (`fixtures/`, made by `generate.py`), real-shaped events
 //! (`events/`), fuzz findings (`fuzz-regressions/`), and helpers to read outputs back.
 
+mod avif;
 pub mod fuzz_checks;
+
+pub use avif::avif_dimensions;
 
 use std::path::PathBuf;
 
@@ -82,7 +85,8 @@ pub const POISON: &[(&str, &[u8], &str)] = &[
 ];
 
 /// Decodes an output the pipeline wrote with a decoder independent of the pipeline's own
-/// encoders: jpeg-decoder for JPEG (keeping grey images grey), image-webp for WebP.
+/// encoders: jpeg-decoder for JPEG (keeping grey images grey), image-webp for WebP. (AVIF has
+/// no pure-Rust decoder here: see [`avif_dimensions`] for its size.)
 pub fn decode_output(bytes: &[u8]) -> Pixels {
     if bytes.starts_with(b"RIFF") {
         return decode_webp(bytes);

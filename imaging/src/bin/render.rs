@@ -36,6 +36,10 @@ struct Args {
     #[arg(long, default_value_t = imaging::DEFAULT_WEBP_METHOD,
           value_parser = clap::value_parser!(u8).range(0..=6))]
     webp_method: u8,
+    /// libaom's speed for AVIF renditions: 0 (smallest) to 10 (fastest).
+    #[arg(long, default_value_t = imaging::DEFAULT_AVIF_SPEED,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
+    avif_speed: u8,
     /// The images to render.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         },
         background: args.background,
         webp_method: args.webp_method,
+        avif_speed: args.avif_speed,
         ..RenderOptions::default()
     };
     let mut failures = 0;

@@ -13,6 +13,7 @@ module "pipeline" {
   # The settings users change, from the settings file.
   renditions                        = local.settings.renditions
   webp_method                       = local.settings.webp_method
+  avif_speed                        = local.settings.avif_speed
   architecture                      = local.settings.architecture
   input_prefix                      = local.settings.input_prefix
   output_prefix                     = local.settings.output_prefix
