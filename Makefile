@@ -347,7 +347,7 @@ bench-compare: $(VENV)/.bench-ready ## render vs Pillow vs libvips, one core eac
 	$(VENV)/bin/python imaging/benches/compare.py --render target/release/render \
 		$(if $(CORPUS),--corpus $(CORPUS)) --repeat $(BENCH_REPEAT) --json target/bench/compare.json
 
-bench-formats: $(VENV)/.bench-ready ## WebP against JPEG: bytes at equal SSIMULACRA2, encode ms per format (CORPUS=dir)
+bench-formats: $(VENV)/.bench-ready ## WebP and AVIF against JPEG: bytes at equal SSIMULACRA2, encode ms per format (CORPUS=dir)
 	$(CARGO) build --release --locked -p imaging --bin render
 	mkdir -p target/bench
 	$(VENV)/bin/python imaging/benches/formats.py --render target/release/render \
