@@ -13,6 +13,7 @@ photos, otherwise photo-like images are generated.
 """
 
 import argparse
+import functools
 import io
 import json
 import math
@@ -55,7 +56,10 @@ def avif_saver(quality):
 
 def vips_avif_quality(data, target_bytes):
     """libvips' AVIF Q (1-100) whose cascade's bytes come closest to `target_bytes`."""
-    size = lambda q: sum(len(f) for f in vips_cascade(data, avif_saver(q)))  # noqa: E731
+
+    @functools.cache
+    def size(q):
+        return sum(len(f) for f in vips_cascade(data, avif_saver(q)))
     low, high = 1, 100
     while high - low > 1:  # bytes grow with Q
         middle = (low + high) // 2

@@ -19,8 +19,16 @@ const RGB: u64 = 3;
 const FIXED: u64 = 16 << 20;
 
 /// The peak bytes `render` allocates for an image with `header`, decoded at 1/`decode_scale`,
-/// resized to `plans` (in the stored frame) and turned upright when `reoriented`.
-pub fn working_set(header: &Header, plans: &[Plan], decode_scale: u32, reoriented: bool) -> u64 {
+/// resized to `plans` (in the stored frame, one per spec of `specs`, in the same order),
+/// turned upright when `reoriented`, and encoded in the specs' formats.
+pub fn working_set(
+    header: &Header,
+    plans: &[Plan],
+    specs: &[Rendition],
+    decode_scale: u32,
+    reoriented: bool,
+) -> u64 {
+    debug_assert_eq!(plans.len(), specs.len(), "one plan per rendition");
     // Grey sources stay grey to the end; everything else is RGB from the decoder on.
     let channels = match header.kind {
         Kind::Jpeg { components: 1, .. } => 1,
@@ -94,7 +102,7 @@ pub fn working_set(header: &Header, plans: &[Plan], decode_scale: u32, reoriente
         .map(|p| u64::from(p.width) * (p.crop.height / f64::from(scale)).ceil() as u64 * channels)
         .max()
         .unwrap_or(0);
-    FIXED + output + decoding.max(renditions * copies + intermediate)
+    FIXED + output + decoding.max(renditions * copies + intermediate) + encoder_set(plans, specs)
 }
 
 /// libaom's frame buffers and analysis state while it encodes one AVIF, per pixel of the
@@ -104,8 +112,8 @@ pub fn working_set(header: &Header, plans: &[Plan], decode_scale: u32, reoriente
 const AVIF_BYTES_PER_PIXEL: u64 = 17;
 const AVIF_FIXED: u64 = 8 << 20;
 
-/// What the encoders need on top of [`working_set`]: one rendition is encoded at a time, so the
-/// largest AVIF among `renditions` (JPEG's and WebP's state is within `FIXED`). `plans` are the
+/// The encoders' share of [`working_set`]: one rendition is encoded at a time, so the largest
+/// AVIF among `renditions` (JPEG's and WebP's state is within `FIXED`). `plans` are the
 /// renditions' plans, in the same order.
 pub fn encoder_set(plans: &[Plan], renditions: &[Rendition]) -> u64 {
     plans
@@ -160,13 +168,13 @@ mod tests {
 
     #[test]
     fn a_progressive_jpeg_needs_its_coefficients_on_top_of_its_pixels() {
-        let baseline = working_set(&header(jpeg(3, 0), 4000, 3000), &[], 1, false);
-        let progressive = working_set(&header(jpeg(3, 36_000_000), 4000, 3000), &[], 1, false);
+        let baseline = working_set(&header(jpeg(3, 0), 4000, 3000), &[], &[], 1, false);
+        let progressive = working_set(&header(jpeg(3, 36_000_000), 4000, 3000), &[], &[], 1, false);
         // Without renditions the decode is the peak: output plus 64 rows of each component.
         assert_eq!(baseline - FIXED, 36_000_000 + 4000 * 64 * 3);
         assert_eq!(progressive - baseline, 36_000_000);
         // A DCT-scaled decode needs a quarter of the pixels at 1/2.
-        let half = working_set(&header(jpeg(3, 0), 4000, 3000), &[], 2, false);
+        let half = working_set(&header(jpeg(3, 0), 4000, 3000), &[], &[], 2, false);
         assert!(half - FIXED < (baseline - FIXED) / 3);
     }
 
@@ -190,8 +198,9 @@ mod tests {
             interlaced: false,
         };
         let image = header(kind, 2000, 2000);
-        let plain = working_set(&image, &[plan], 1, false);
-        let turned = working_set(&image, &[plan], 1, true);
+        let spec = crate::parse_renditions("a:1000x1000").unwrap();
+        let plain = working_set(&image, &[plan], &spec, 1, false);
+        let turned = working_set(&image, &[plan], &spec, 1, true);
         assert_eq!(turned - plain, 1_000_000);
         // Grey: one byte a pixel, then the rendition and the resize's 1000 x 2000 intermediate
         // (more than the decoder's rows).

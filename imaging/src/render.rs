@@ -10,7 +10,7 @@ use crate::encode::{DEFAULT_AVIF_SPEED, DEFAULT_WEBP_METHOD, EncodeSettings, enc
 use crate::error::ImageError;
 use crate::format::Format;
 use crate::geometry::{Plan, Rect, jpeg_scale_denominator, plan};
-use crate::memory::{encoder_set, working_set};
+use crate::memory::working_set;
 use crate::orient::{Orientation, upright};
 use crate::output_format::OutputFormat;
 use crate::pixels::Pixels;
@@ -190,8 +190,7 @@ pub fn render(
     };
     if let Some(budget) = options.memory_budget {
         let reoriented = orientation != Orientation::default();
-        let needed = working_set(&header, &plans, decode_scale, reoriented)
-            + encoder_set(&plans, renditions);
+        let needed = working_set(&header, &plans, renditions, decode_scale, reoriented);
         if needed > budget {
             return Err(ImageError::OverMemoryBudget { needed, budget });
         }

@@ -6,12 +6,11 @@
 
 use std::ffi::CStr;
 
-use imaging::{
-    Layout, OutputFormat, Pixels, RenderOptions, Rendered, parse_renditions, render,
-    sample::photo_jpeg,
-};
+use imaging::{Layout, OutputFormat, Pixels, RenderOptions, sample::photo_jpeg};
 use libavif_sys as ffi;
-use testdata::{assert_colour, avif_dimensions, decode_output, fixture, psnr};
+use testdata::{
+    assert_colour, avif_dimensions, decode_output, fixture, psnr, render_spec, rendered_file,
+};
 
 /// How far below the JPEG rendition's PSNR an AVIF at each format's default quality (both
 /// look alike by SSIMULACRA2) may fall, against the q95 JPEG. AVIF smooths fine texture that
@@ -82,20 +81,6 @@ fn decode_avif(bytes: &[u8]) -> Decoded {
     }
 }
 
-fn render_spec(source: &[u8], spec: &str, options: &RenderOptions) -> Rendered {
-    let renditions = parse_renditions(spec).expect("valid renditions");
-    render(source, &renditions, options).expect("renders")
-}
-
-fn file(rendered: &Rendered, name: &str, format: OutputFormat) -> Vec<u8> {
-    let output = rendered
-        .outputs
-        .iter()
-        .find(|o| o.name == name)
-        .expect(name);
-    output.file(format).expect("format asked for").to_vec()
-}
-
 #[test]
 fn the_defaults_decode_at_the_planned_size_close_to_the_jpeg() {
     let source = photo_jpeg(1200, 800, 3, 95).unwrap();
@@ -104,9 +89,9 @@ fn the_defaults_decode_at_the_planned_size_close_to_the_jpeg() {
         "big:600x600:jpeg+avif,ref:600x600:q95",
         &RenderOptions::default(),
     );
-    let reference = decode_output(&file(&rendered, "ref", OutputFormat::Jpeg));
-    let jpeg_bytes = file(&rendered, "big", OutputFormat::Jpeg);
-    let avif_bytes = file(&rendered, "big", OutputFormat::Avif);
+    let reference = decode_output(&rendered_file(&rendered, "ref", OutputFormat::Jpeg));
+    let jpeg_bytes = rendered_file(&rendered, "big", OutputFormat::Jpeg);
+    let avif_bytes = rendered_file(&rendered, "big", OutputFormat::Avif);
     let jpeg = decode_output(&jpeg_bytes);
     let avif = decode_avif(&avif_bytes);
     assert_eq!((avif.pixels.width, avif.pixels.height), (600, 400));
@@ -136,9 +121,12 @@ fn a_rendition_without_a_quality_gets_avifs_default() {
         &format!("default:300x300:avif,given:300x300:q{default_quality}:avif,q80:300x300:q80:avif"),
         &RenderOptions::default(),
     );
-    let default = file(&rendered, "default", OutputFormat::Avif);
-    assert_eq!(default, file(&rendered, "given", OutputFormat::Avif));
-    assert_ne!(default, file(&rendered, "q80", OutputFormat::Avif));
+    let default = rendered_file(&rendered, "default", OutputFormat::Avif);
+    assert_eq!(
+        default,
+        rendered_file(&rendered, "given", OutputFormat::Avif)
+    );
+    assert_ne!(default, rendered_file(&rendered, "q80", OutputFormat::Avif));
 }
 
 #[test]
@@ -146,7 +134,7 @@ fn avif_renditions_are_upright_srgb_and_carry_no_metadata() {
     for orientation in [1, 3, 6, 8] {
         let name = format!("orientation_{orientation}.jpg");
         let rendered = render_spec(&fixture(&name), "o:48x48:avif", &RenderOptions::default());
-        let out = decode_avif(&file(&rendered, "o", OutputFormat::Avif));
+        let out = decode_avif(&rendered_file(&rendered, "o", OutputFormat::Avif));
         assert_eq!((out.pixels.width, out.pixels.height), (48, 32), "{name}");
         assert_eq!(out.metadata, 0, "{name}: no ICC, Exif or XMP");
         assert_eq!(out.cicp, (1, 13, 6), "{name}: sRGB, as the JPEG means");
@@ -165,7 +153,7 @@ fn a_grey_source_is_a_grey_avif() {
         "g:64x64:avif",
         &RenderOptions::default(),
     );
-    let out = decode_avif(&file(&rendered, "g", OutputFormat::Avif));
+    let out = decode_avif(&rendered_file(&rendered, "g", OutputFormat::Avif));
     assert_eq!(out.yuv_format, ffi::AVIF_PIXEL_FORMAT_YUV400);
     assert!(
         out.pixels
@@ -184,7 +172,7 @@ fn a_slower_speed_makes_a_smaller_file_of_the_same_size() {
             avif_speed,
             ..RenderOptions::default()
         };
-        file(
+        rendered_file(
             &render_spec(&source, "a:400x400:avif", &options),
             "a",
             OutputFormat::Avif,

@@ -1,29 +1,13 @@
 //! Renditions in several formats: each decodes with an independent decoder at the planned size,
 //! upright and without metadata, and the formats share one resize.
 
-use imaging::{
-    OutputFormat, RenderOptions, Rendered, parse_renditions, render, sample::photo_jpeg,
-};
-use testdata::{assert_colour, decode_output, fixture, psnr};
+use imaging::{OutputFormat, RenderOptions, sample::photo_jpeg};
+use testdata::{assert_colour, decode_output, fixture, psnr, render_spec, rendered_file};
 
 /// How far below the JPEG rendition's fidelity a WebP of the same quality number may fall,
 /// against the same resized pixels' best stand-in (the q95 JPEG). Measured here at quality 80
 /// on the sample photo: JPEG 43.2 dB in 16,216 bytes, WebP 42.0 dB in 8,392 bytes.
 const WEBP_PSNR_BELOW_JPEG_DB: f64 = 2.0;
-
-fn render_spec(source: &[u8], spec: &str, options: &RenderOptions) -> Rendered {
-    let renditions = parse_renditions(spec).expect("valid renditions");
-    render(source, &renditions, options).expect("renders")
-}
-
-fn file(rendered: &Rendered, name: &str, format: OutputFormat) -> Vec<u8> {
-    let output = rendered
-        .outputs
-        .iter()
-        .find(|o| o.name == name)
-        .expect(name);
-    output.file(format).expect("format asked for").to_vec()
-}
 
 /// The fourccs of a WebP's chunks, after the RIFF header.
 fn webp_chunks(webp: &[u8]) -> Vec<String> {
@@ -48,9 +32,9 @@ fn every_format_decodes_at_the_planned_size_close_to_the_jpeg() {
         "big:600x600:q80:jpeg+webp,ref:600x600:q95",
         &options,
     );
-    let reference = decode_output(&file(&rendered, "ref", OutputFormat::Jpeg));
-    let jpeg = decode_output(&file(&rendered, "big", OutputFormat::Jpeg));
-    let webp = decode_output(&file(&rendered, "big", OutputFormat::Webp));
+    let reference = decode_output(&rendered_file(&rendered, "ref", OutputFormat::Jpeg));
+    let jpeg = decode_output(&rendered_file(&rendered, "big", OutputFormat::Jpeg));
+    let webp = decode_output(&rendered_file(&rendered, "big", OutputFormat::Webp));
     for pixels in [&jpeg, &webp] {
         assert_eq!((pixels.width, pixels.height), (600, 400));
     }
@@ -78,12 +62,15 @@ fn a_rendition_without_a_quality_gets_each_formats_default() {
     );
     // JPEG's default is q80; WebP's is the higher number that looks like JPEG q80.
     assert_eq!(
-        file(&rendered, "default", OutputFormat::Jpeg),
-        file(&rendered, "q80", OutputFormat::Jpeg)
+        rendered_file(&rendered, "default", OutputFormat::Jpeg),
+        rendered_file(&rendered, "q80", OutputFormat::Jpeg)
     );
-    let default_webp = file(&rendered, "default", OutputFormat::Webp);
-    assert_eq!(default_webp, file(&rendered, "q87", OutputFormat::Webp));
-    assert!(default_webp.len() > file(&rendered, "q80", OutputFormat::Webp).len());
+    let default_webp = rendered_file(&rendered, "default", OutputFormat::Webp);
+    assert_eq!(
+        default_webp,
+        rendered_file(&rendered, "q87", OutputFormat::Webp)
+    );
+    assert!(default_webp.len() > rendered_file(&rendered, "q80", OutputFormat::Webp).len());
 }
 
 #[test]
@@ -91,7 +78,7 @@ fn webp_renditions_are_upright_and_carry_no_metadata() {
     for orientation in [1, 3, 6, 8] {
         let name = format!("orientation_{orientation}.jpg");
         let rendered = render_spec(&fixture(&name), "o:48x48:webp", &RenderOptions::default());
-        let webp = file(&rendered, "o", OutputFormat::Webp);
+        let webp = rendered_file(&rendered, "o", OutputFormat::Webp);
         // A simple lossy WebP: one VP8 chunk, so no EXIF, XMP or ICC chunk can ride along.
         assert_eq!(webp_chunks(&webp), ["VP8 "], "{name}");
         let out = decode_output(&webp);
@@ -105,7 +92,7 @@ fn webp_renditions_are_upright_and_carry_no_metadata() {
         "g:64x64:webp",
         &RenderOptions::default(),
     );
-    let out = decode_output(&file(&grey, "g", OutputFormat::Webp));
+    let out = decode_output(&rendered_file(&grey, "g", OutputFormat::Webp));
     let spread = out
         .data
         .chunks_exact(3)
@@ -134,12 +121,12 @@ fn more_formats_leave_each_file_as_it_would_be_alone() {
         "in the spec's order"
     );
     assert_eq!(
-        file(&both, "a", OutputFormat::Jpeg),
-        file(&jpeg, "a", OutputFormat::Jpeg)
+        rendered_file(&both, "a", OutputFormat::Jpeg),
+        rendered_file(&jpeg, "a", OutputFormat::Jpeg)
     );
     assert_eq!(
-        file(&both, "a", OutputFormat::Webp),
-        file(&webp, "a", OutputFormat::Webp)
+        rendered_file(&both, "a", OutputFormat::Webp),
+        rendered_file(&webp, "a", OutputFormat::Webp)
     );
 }
 
@@ -151,7 +138,7 @@ fn the_webp_method_trades_speed_for_size() {
             webp_method,
             ..RenderOptions::default()
         };
-        file(
+        rendered_file(
             &render_spec(&source, "a:800x800:webp", &options),
             "a",
             OutputFormat::Webp,

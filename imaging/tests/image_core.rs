@@ -10,11 +10,6 @@ fn renditions(spec: &str) -> Vec<Rendition> {
     parse_renditions(spec).expect("valid renditions")
 }
 
-fn render_fixture(name: &str, spec: &str) -> imaging::Rendered {
-    render(&fixture(name), &renditions(spec), &RenderOptions::default())
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
 #[test]
 fn every_exif_orientation_comes_out_upright() {
     for orientation in 1..=8 {

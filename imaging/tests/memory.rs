@@ -206,7 +206,7 @@ fn peaks_stay_under_the_estimate_and_the_png_goal() {
             // The CLI holds the file's bytes as well, as the processor holds each download.
             let size = std::fs::metadata(file).unwrap().len();
             let encoding = encoder_set(&plans, &renditions);
-            let estimate = working_set(header, &plans, scale, false) + encoding + size;
+            let estimate = working_set(header, &plans, &renditions, scale, false) + size;
             let peak = render_peak(file, job, &out).saturating_sub(base);
             eprintln!(
                 "{name}, {} renditions, decoded at 1/{scale}: peak {} over the CLI's {}, estimate {} with the {} file",

@@ -2,8 +2,8 @@
 //! the same image), animations render their first frame and say so, EXIF orientation holds,
 //! and hostile or damaged ones get their error kind in `image_core.rs` beside JPEG's and PNG's.
 
-use imaging::{Format, Limits, Pixels, RenderOptions, decode, parse_renditions, probe, render};
-use testdata::{assert_colour, decode_output, fixture};
+use imaging::{Format, Limits, Pixels, decode, probe};
+use testdata::{assert_colour, decode_output, fixture, render_fixture};
 
 const WHITE: [u8; 3] = [255; 3];
 const RED: [u8; 3] = [255, 0, 0];
@@ -14,15 +14,6 @@ fn decoded(name: &str) -> Pixels {
     decode(&bytes, &header, 1, WHITE)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .pixels
-}
-
-fn render_fixture(name: &str, spec: &str) -> imaging::Rendered {
-    render(
-        &fixture(name),
-        &parse_renditions(spec).unwrap(),
-        &RenderOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]

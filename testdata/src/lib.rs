@@ -9,7 +9,7 @@ pub use avif::avif_dimensions;
 
 use std::path::PathBuf;
 
-use imaging::{Layout, Pixels};
+use imaging::{Layout, OutputFormat, Pixels, RenderOptions, Rendered, parse_renditions, render};
 
 /// A file of this folder, for example `fixtures/cmyk.jpg` or `events/sqs_event.json`.
 pub fn path(relative: &str) -> PathBuf {
@@ -83,6 +83,29 @@ pub const POISON: &[(&str, &[u8], &str)] = &[
         "unknown_format",
     ),
 ];
+
+/// Renders `source` to the renditions of `spec`; panics with the reason if it cannot.
+pub fn render_spec(source: &[u8], spec: &str, options: &RenderOptions) -> Rendered {
+    let renditions = parse_renditions(spec).expect("valid renditions");
+    render(source, &renditions, options).unwrap_or_else(|e| panic!("{spec}: {e}"))
+}
+
+/// Renders `fixtures/<name>` with the default options; panics with the fixture's name.
+pub fn render_fixture(name: &str, spec: &str) -> Rendered {
+    let renditions = parse_renditions(spec).expect("valid renditions");
+    render(&fixture(name), &renditions, &RenderOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The bytes of rendition `name` in `format`.
+pub fn rendered_file(rendered: &Rendered, name: &str, format: OutputFormat) -> Vec<u8> {
+    let output = rendered
+        .outputs
+        .iter()
+        .find(|o| o.name == name)
+        .expect(name);
+    output.file(format).expect("format asked for").to_vec()
+}
 
 /// Decodes an output the pipeline wrote with a decoder independent of the pipeline's own
 /// encoders: jpeg-decoder for JPEG (keeping grey images grey), image-webp for WebP. (AVIF has
