@@ -6,6 +6,8 @@ PYTHON       ?= python3
 VENV         ?= .venv
 # A folder of JPEG photos for `make bench`; empty means photo-like images are generated.
 CORPUS       ?=
+# Only the corpus photos whose names start with these (comma-separated, e.g. L4,M2): bench-stages, bench-arm64.
+PHOTOS       ?=
 BENCH_REPEAT ?= 5
 RENDITIONS   ?= large:1600x1600:q80,medium:800x800:q80,thumb:200x200:q80
 TERRAFORM    ?= terraform
@@ -69,7 +71,7 @@ CHROMIUM     ?= chromium
 HARNESS_PROFILE ?= tools
 
 .DEFAULT_GOAL := help
-.PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare bench-formats fixtures render clean \
+.PHONY: help test fuzz-smoke unit lint fmt bench bench-stages bench-compare bench-formats bench-arm64 fixtures render clean \
 	tf-lint tf-test tf-apply-local tf-lock tf-destroy-local checkov test-e2e test-loadtest test-chaos-trigger loadtest \
 	chaos fuzz build plan deploy describe-stack destroy redrive test-arm64 cdk-build cdk-test report-check
 
@@ -307,25 +309,45 @@ endif
 
 redrive: describe-stack ## Move dead-letter messages back to the work queue, and turn the trigger's failure records back into jobs (DEPLOYER)
 	$(CARGO) build --profile tools --locked -p trigger --bin redrive
-	target/tools/redrive $(TF_WORK)/outputs.json
+	$(or $(CARGO_TARGET_DIR),target)/tools/redrive $(TF_WORK)/outputs.json
 
 tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl for every platform in TF_LOCK_PLATFORMS, for a team to commit
 	cd terraform && TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
 
 # Cross-building for Graviton on this machine: Debian's cross gcc links, qemu-user runs the tests.
-ARM64_TEST = CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+ARM64_ENV = CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	CROSS_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-	CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++ \
-	$(CARGO) test --locked --target aarch64-unknown-linux-gnu
+	CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
+ARM64_TEST = $(ARM64_ENV) $(CARGO) test --locked --target aarch64-unknown-linux-gnu
+ARM64_TOOLS_CHECK = command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null || { \
+	if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
+	else echo "$@ needs: sudo apt-get install g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
+# `render` for Graviton with the functions' CPU flags, without AVIF; not position-independent, so
+# the addresses qemu reports are the symbol table's.
+ARM64_RENDER = $(ARM64_ENV) CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$(ARM64_RUSTFLAGS) -C relocation-model=static" \
+	$(CARGO) build --release --locked --target aarch64-unknown-linux-gnu -p imaging --no-default-features --bin render
+ARM64_BENCH = target/bench/arm64
+ARM64_OUT = $(or $(CARGO_TARGET_DIR),target)/aarch64-unknown-linux-gnu/release
 
 test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths, the pure-Rust encoder's too)
-	@command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null; \
-		else echo "test-arm64 needs: sudo apt-get install g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" >&2; exit 1; fi; }
+	@$(ARM64_TOOLS_CHECK)
 	rustup target add aarch64-unknown-linux-gnu
 	$(ARM64_TEST) -p imaging -p processor
 	$(ARM64_TEST) -p imaging --features rust-encoder --lib --test encoder --test image_core
+
+bench-arm64: $(VENV)/.bench-ready ## Instructions per render on arm64 under qemu (Graviton's proxy), NEON share, top functions; both JPEG encoders (CORPUS, PHOTOS)
+	@$(ARM64_TOOLS_CHECK)
+	rustup target add aarch64-unknown-linux-gnu
+	mkdir -p $(ARM64_BENCH)
+	$${CC:-cc} -shared -fPIC -O2 -o $(ARM64_BENCH)/qemu_insns.so imaging/benches/qemu_insns.c
+	$(ARM64_RENDER) --features rust-encoder
+	cp $(ARM64_OUT)/render $(ARM64_BENCH)/render-rust-encoder
+	$(ARM64_RENDER)
+	cp $(ARM64_OUT)/render $(ARM64_BENCH)/render
+	$(VENV)/bin/python imaging/benches/arm64_insns.py --plugin $(ARM64_BENCH)/qemu_insns.so \
+		--render $(ARM64_BENCH)/render --render-rust $(ARM64_BENCH)/render-rust-encoder \
+		$(if $(CORPUS),--corpus $(CORPUS)) --photos "$(PHOTOS)" --json $(ARM64_BENCH)/insns.json
 
 $(TF_CLI_CONFIG):
 	mkdir -p $(dir $@)

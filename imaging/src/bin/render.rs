@@ -12,12 +12,12 @@ use serde_json::json;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Resize images into renditions, writing DIR/<file stem>/<rendition name>.<jpg|webp>.
+/// Resize images into renditions, writing DIR/<file stem>/<rendition name>.<jpg|webp|avif>.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// A rendition (`name:WIDTHxHEIGHT[:fit|cover][:qNN][:jpeg|webp|jpeg+webp]`) or a
-    /// comma-separated list; repeatable.
+    /// A rendition (`name:WIDTHxHEIGHT[:fit|cover][:qNN][:FORMATS]`, FORMATS being `jpeg`,
+    /// `webp` or `avif`, or several joined by `+`) or a comma-separated list; repeatable.
     #[arg(long = "rendition", short = 'r', required = true, value_parser = parse_renditions)]
     renditions: Vec<Vec<Rendition>>,
     /// The folder the renditions are written under.

@@ -14,9 +14,7 @@ const FMT: Format = Format::Jpeg;
 /// marker and the position of its code byte.
 fn next_marker(bytes: &[u8], mut at: usize) -> Option<(u8, usize)> {
     loop {
-        while *bytes.get(at)? != 0xFF {
-            at += 1;
-        }
+        at += memchr::memchr(0xFF, bytes.get(at..)?)?;
         while *bytes.get(at)? == 0xFF {
             at += 1;
         }
