@@ -102,7 +102,9 @@ test-loadtest test-chaos-trigger tf-destroy-local cdk-test: export HARNESS_PROFI
 
 # What the local stack runs: the two functions as Lambda runs them (release), and the harness and
 # redrive (HARNESS_PROFILE: the quicker-to-build tools profile, or the test build's binaries).
-HARNESS_DIR = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/$(HARNESS_PROFILE)
+# Where cargo writes its builds (CARGO_TARGET_DIR when set).
+CARGO_OUT = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+HARNESS_DIR = $(CARGO_OUT)/$(HARNESS_PROFILE)
 LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger --bin processor --bin trigger && \
 	$(if $(filter debug,$(HARNESS_PROFILE)),$(CARGO) test --workspace --locked --no-run, \
 	$(CARGO) build --profile $(HARNESS_PROFILE) --locked -p loadtest -p trigger --bin loadtest --bin redrive)
@@ -309,7 +311,7 @@ endif
 
 redrive: describe-stack ## Move dead-letter messages back to the work queue, and turn the trigger's failure records back into jobs (DEPLOYER)
 	$(CARGO) build --profile tools --locked -p trigger --bin redrive
-	$(or $(CARGO_TARGET_DIR),target)/tools/redrive $(TF_WORK)/outputs.json
+	$(CARGO_OUT)/tools/redrive $(TF_WORK)/outputs.json
 
 tf-lock: $(TF_CLI_CONFIG) ## Online only: write terraform/.terraform.lock.hcl for every platform in TF_LOCK_PLATFORMS, for a team to commit
 	cd terraform && TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS))
@@ -328,7 +330,7 @@ ARM64_TOOLS_CHECK = command -v aarch64-linux-gnu-g++ >/dev/null && command -v qe
 ARM64_RENDER = $(ARM64_ENV) CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$(ARM64_RUSTFLAGS) -C relocation-model=static" \
 	$(CARGO) build --release --locked --target aarch64-unknown-linux-gnu -p imaging --no-default-features --bin render
 ARM64_BENCH = target/bench/arm64
-ARM64_OUT = $(or $(CARGO_TARGET_DIR),target)/aarch64-unknown-linux-gnu/release
+ARM64_OUT = $(CARGO_OUT)/aarch64-unknown-linux-gnu/release
 
 test-arm64: ## The image core's and the processor's tests built for aarch64 and run under qemu-user (checks the NEON paths, the pure-Rust encoder's too)
 	@$(ARM64_TOOLS_CHECK)

@@ -16,11 +16,11 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-JOB = "large:1600x1600:q80,medium:800x800:q80,thumb:200x200:q80"
+from compare import JOB, bench_photos  # the job and photos of make bench-compare
+
 # The JPEG encoders' functions: jpeg-encoder and the colour kernels fed to it, and
 # libjpeg-turbo's compression side (its C and NEON names).
 ENCODER = re.compile(r"jpeg_encoder::|imaging::ycbcr|imaging::encode|fdct|rgb_ycc|downsample|quantize"
@@ -77,10 +77,15 @@ class Names:
         merged, encoder = {}, 0
         for symbol, (insns, neon) in counts.items():
             name, encodes = self.function(symbol)
-            prior = merged.get(name, (0, 0))
-            merged[name] = (prior[0] + insns, prior[1] + neon)
+            add(merged, name, insns, neon)
             encoder += insns if encodes else 0
         return merged, encoder
+
+
+def add(counts, key, insns, neon):
+    """Adds one function's (instructions, NEON instructions) to `counts[key]`."""
+    prior = counts.get(key, (0, 0))
+    counts[key] = (prior[0] + insns, prior[1] + neon)
 
 
 def summary(counts):
@@ -103,14 +108,9 @@ def main():
     names = {build: Names(binary) for build, binary in builds.items()}
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        if args.corpus:
-            photos = sorted(p for p in Path(args.corpus).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-        else:
-            sys.path.insert(0, str(Path(__file__).parent))
-            from compare import generated_corpus
-            photos = generated_corpus(scratch)
         wanted = [p for p in args.photos.split(",") if p]
-        photos = [p for p in photos if not wanted or any(p.name.startswith(w) for w in wanted)]
+        photos = [p for p in bench_photos(args.corpus, scratch)
+                  if not wanted or any(p.name.startswith(w) for w in wanted)]
         print("| photo | build | instructions (M) | NEON share | vs libjpeg-turbo build | in the JPEG encoder (M) |")
         print("|---|---|---|---|---|---|")
         tops = {}
@@ -123,10 +123,8 @@ def main():
                 base = row["libjpeg-turbo"]["instructions"]
                 print(f"| {photo.stem[:24]} | {build} | {total / 1e6:.1f} | {100 * neon / total:.1f}% "
                       f"| {total / base:.3f}x | {encoder / 1e6:.1f} |", flush=True)
-                tops.setdefault(build, {})
-                for symbol, (insns, n) in counts.items():
-                    prior = tops[build].get(symbol, (0, 0))
-                    tops[build][symbol] = (prior[0] + insns, prior[1] + n)
+                for function, (insns, neon_insns) in counts.items():
+                    add(tops.setdefault(build, {}), function, insns, neon_insns)
             row["encoder_difference"] = row["jpeg-encoder"]["instructions"] - row["libjpeg-turbo"]["instructions"]
             results.append(row)
         for build, counts in tops.items():

@@ -183,6 +183,16 @@ def generated_corpus(folder):
     return paths
 
 
+def bench_photos(corpus, folder):
+    """The JPEG photos in `corpus`, or, without one, the generated ones written into `folder`."""
+    if not corpus:
+        return generated_corpus(folder)
+    found = sorted(p for p in Path(corpus).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    if not found:
+        sys.exit(f"no JPEG photos in {corpus}")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--render", required=True, help="the release render binary")
@@ -194,10 +204,7 @@ def main():
     os.sched_setaffinity(0, {args.cpu})  # children (render) inherit the pinning
 
     with tempfile.TemporaryDirectory() as scratch:
-        if args.corpus:
-            photos = sorted(p for p in Path(args.corpus).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-        else:
-            photos = generated_corpus(scratch)
+        photos = bench_photos(args.corpus, scratch)
         print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}, Pillow {Image.__version__}, "
               f"one core (cpu {args.cpu}), median of {args.repeat}; job: {JOB}")
         header = ("photo", "MP", "ours ms", "MP/s", "vips ms", "pillow ms", "seed ms",

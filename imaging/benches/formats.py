@@ -15,12 +15,13 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
+
+from compare import bench_photos
 
 BOX = 1600
 JPEG_QUALITY = 80
@@ -111,19 +112,6 @@ def measure(binary, photo, repeat, work):
     return row
 
 
-def photos(corpus, work):
-    if corpus:
-        found = sorted(p for p in Path(corpus).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-        if not found:
-            sys.exit(f"no JPEG photos in {corpus}")
-        return found
-    # Photo-like images at two sizes, as make bench generates them.
-    sys.path.insert(0, str(Path(__file__).parent))
-    from compare import generated_corpus  # noqa: E402
-
-    return generated_corpus(work)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--render", required=True)
@@ -134,7 +122,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         rows = []
-        for photo in photos(args.corpus, work):
+        for photo in bench_photos(args.corpus, work):
             row = measure(args.render, photo, args.repeat, work)
             rows.append(row)
             matched = " | ".join(
