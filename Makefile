@@ -100,12 +100,13 @@ test-e2e: $(VENV)/.tools-ready ## On moto: the processor binary behind the local
 # The targets `make test` runs locally: their sub-makes inherit the setting through the environment.
 test-loadtest test-chaos-trigger tf-destroy-local cdk-test: export HARNESS_PROFILE = debug
 
-# What the local stack runs: the two functions as Lambda runs them (release), and the harness and
-# redrive (HARNESS_PROFILE: the quicker-to-build tools profile, or the test build's binaries).
 # Where cargo writes its builds (CARGO_TARGET_DIR when set).
 CARGO_OUT = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+# What the local stack runs: the two functions as Lambda runs them (release), `render` (release;
+# timed on the same photos after the run), and the harness and redrive (HARNESS_PROFILE: the
+# quicker-to-build tools profile, or the test build's binaries).
 HARNESS_DIR = $(CARGO_OUT)/$(HARNESS_PROFILE)
-LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger --bin processor --bin trigger && \
+LOCAL_BINARIES = $(CARGO) build --release --locked -p processor -p trigger -p imaging --bin processor --bin trigger --bin render && \
 	$(if $(filter debug,$(HARNESS_PROFILE)),$(CARGO) test --workspace --locked --no-run, \
 	$(CARGO) build --profile $(HARNESS_PROFILE) --locked -p loadtest -p trigger --bin loadtest --bin redrive)
 
@@ -173,8 +174,10 @@ test-loadtest: ## A small local load test (JPEG, WebP and AVIF renditions): ever
 	$(MAKE) --no-print-directory loadtest COUNT=12 RATE=4 CORRUPT=1 IMAGES= MODE=direct CONFIG=$(LOADTEST_TEST_CONFIG) ROUTE_CHECK=1
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
-			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second']; \
+			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second', \
+			'render_cpu_ms_per_image','billed_vs_render']; \
 		gone=[k for k in need if k not in r]; assert not gone, gone; \
+		assert r['render_cpu_ms_per_image']>0 and r['billed_vs_render']>0, (r['render_cpu_ms_per_image'], r['billed_vs_render']); \
 		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
 		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; \
 		assert r['init_ms']['count']>=1 and r['init_ms']['p50']>0 and r['image_core_ms_per_image']>0, r['init_ms']; \

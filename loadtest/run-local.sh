@@ -65,6 +65,8 @@ args=(--state "$work/state.json" --endpoint "$endpoint" --emulator-pid "$emulato
   --outputs "$work/outputs.json"
   --count "${COUNT:-40}" --corrupt "${CORRUPT:-0}" --timeout "${TIMEOUT:-120}"
   --out-dir "${OUT_DIR:-$root/target/loadtest}")
+# render times the image core alone on the same photos, for the report's billed / render.
+[ -x "$bin/render" ] && args+=(--render-bin "$bin/render")
 [ -n "${RATE:-}" ] && args+=(--rate "$RATE")
 [ -n "${IMAGES:-}" ] && args+=(--images "$IMAGES")
 [ -n "${SIZES:-}" ] && args+=(--sizes "$SIZES")

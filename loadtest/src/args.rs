@@ -47,6 +47,10 @@ pub struct Args {
     pub processor_bin: Option<PathBuf>,
     #[arg(long)]
     pub trigger_bin: Option<PathBuf>,
+    /// Local: the release `render` binary; after the run it renders the same photos with the
+    /// same renditions, and the report holds the processor's billed time against its CPU time.
+    #[arg(long)]
+    pub render_bin: Option<PathBuf>,
     /// A folder of images to upload (default: generated photo-like JPEGs).
     #[arg(long)]
     pub images: Option<PathBuf>,

@@ -23,6 +23,7 @@ pub mod prices;
 pub mod procstat;
 pub mod progress;
 pub mod reconcile;
+pub mod render_cpu;
 pub mod report;
 pub mod run;
 pub mod runtime_api;

@@ -13,6 +13,7 @@ use crate::lambda_report::aws_measurements;
 use crate::local_stack::{EmulatorClients, LocalStack, Settings};
 use crate::progress::show_progress;
 use crate::reconcile::{reconcile, rendition_files};
+use crate::render_cpu;
 use crate::report::{PassInfo, Report};
 use crate::run::{Expected, RunContext, Timeline};
 use crate::unix_seconds;
@@ -48,6 +49,12 @@ pub async fn run_pass(
         0
     };
     let audited = args.chaos.then(|| uploads.clone());
+    // What the processor renders (not the uploads meant to be rejected), for `render` to time.
+    let rendered: Vec<_> = uploads
+        .iter()
+        .filter(|u| u.expected == Expected::Done)
+        .map(|u| u.bytes.clone())
+        .collect();
     let chaos_settings = args.chaos.then(|| {
         // The time the uploads take (at least 10 s): kills are spread over it, and an SQS fault
         // burst starts in its first half.
@@ -161,7 +168,15 @@ pub async fn run_pass(
             (measured, None)
         }
     };
+    // Not in chaos runs: their killed and repeated invocations are not a billed time per image.
+    let render_cpu_ms_per_image = match (&args.render_bin, args.target) {
+        (Some(render), Target::Local) if !args.chaos => {
+            time_render(render, deployment, rendered, run_dir.join("render")).await
+        }
+        _ => None,
+    };
     let pass = PassInfo {
+        render_cpu_ms_per_image,
         run_id: run_id.to_owned(),
         target: args.target.label(),
         rate: args.rate,
@@ -184,6 +199,42 @@ pub async fn run_pass(
         report,
         expected_rejections,
     })
+}
+
+/// `render`'s CPU milliseconds per image for the photos the processor rendered; a failure
+/// only leaves the figure out of the report.
+async fn time_render(
+    render: &std::path::Path,
+    deployment: &Deployment,
+    rendered: Vec<axum::body::Bytes>,
+    scratch: std::path::PathBuf,
+) -> Option<f64> {
+    eprintln!("loadtest: timing render on the same photos and renditions");
+    // The processor's settings that change what the image core does, as render's options.
+    let settings = [
+        ("WEBP_METHOD", "--webp-method"),
+        ("AVIF_SPEED", "--avif-speed"),
+        ("MAX_PIXELS", "--max-pixels"),
+        ("MAX_BYTES", "--max-bytes"),
+    ];
+    let mut options = vec![
+        "--rendition".to_owned(),
+        deployment.rendition_spec().to_owned(),
+    ];
+    for (name, flag) in settings {
+        if let Some(value) = deployment.processor.environment.get(name) {
+            options.extend([flag.to_owned(), value.clone()]);
+        }
+    }
+    let render = render.to_owned();
+    tokio::task::spawn_blocking(move || {
+        render_cpu::cpu_ms_per_image(&render, &options, &rendered, &scratch)
+    })
+    .await
+    .map_err(anyhow::Error::from)
+    .and_then(|timed| timed)
+    .inspect_err(|err| eprintln!("loadtest: render was not timed: {err:#}"))
+    .ok()
 }
 
 /// After a chaos run in trigger mode: runs `redrive` as `make redrive` does, against the local

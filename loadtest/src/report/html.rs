@@ -124,6 +124,13 @@ impl Report {
                 self.overhead_ms_per_image,
             ),
             row(
+                "render's CPU ms per image, same photos; billed / render",
+                match (self.render_cpu_ms_per_image, self.billed_vs_render) {
+                    (Some(render), Some(ratio)) => format!("{render}; {ratio}"),
+                    _ => "not timed".to_owned(),
+                },
+            ),
+            row(
                 "cold starts: count, init p50 / max (ms)",
                 format!(
                     "{}: {} / {}",

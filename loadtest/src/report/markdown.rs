@@ -91,6 +91,18 @@ impl Report {
         );
         let _ = writeln!(
             md,
+            "- Per image: image core {} ms, overhead {} ms (S3, JSON, logs, runtime){}",
+            self.image_core_ms_per_image,
+            self.overhead_ms_per_image,
+            match (self.render_cpu_ms_per_image, self.billed_vs_render) {
+                (Some(render), Some(ratio)) => format!(
+                    "; `render` takes {render} ms of CPU for the same photos: billed / render {ratio}"
+                ),
+                _ => String::new(),
+            }
+        );
+        let _ = writeln!(
+            md,
             "- {} instance(s) at {} MB; peak instance memory {:.1} MiB; instances busy {:.0}% of the run",
             self.instances,
             self.memory_mb,

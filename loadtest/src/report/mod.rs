@@ -101,6 +101,12 @@ pub struct Report {
     /// Billed processor milliseconds per image beyond the image core: S3 reads and writes,
     /// JSON, logging, the runtime.
     pub overhead_ms_per_image: f64,
+    /// `render`'s CPU milliseconds for the same photos and renditions, one process, on the
+    /// idle machine after the run (local runs with `--render-bin`).
+    pub render_cpu_ms_per_image: Option<f64>,
+    /// `processor_ms_per_image` over `render_cpu_ms_per_image`: what running in the function
+    /// adds to the image core's own CPU time.
+    pub billed_vs_render: Option<f64>,
     /// Cold starts' init: process start to the first request for work.
     pub init_ms: InitMs,
     pub batch_duration_ms: Percentiles,
@@ -226,6 +232,8 @@ pub struct PassInfo {
     pub rate: Option<f64>,
     /// Which images were uploaded, in words.
     pub images: String,
+    /// `render`'s CPU milliseconds per rendered upload, when it was timed (local runs).
+    pub render_cpu_ms_per_image: Option<f64>,
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -329,6 +337,11 @@ impl Report {
             processor_ms_per_image: round1(busy_ms / processed),
             image_core_ms_per_image: round1(core_ms / measured.image_timings.len().max(1) as f64),
             overhead_ms_per_image: round1((measured.billed_ms - core_ms).max(0.0) / processed),
+            render_cpu_ms_per_image: pass.render_cpu_ms_per_image.map(round1),
+            billed_vs_render: pass
+                .render_cpu_ms_per_image
+                .filter(|&render| render > 0.0)
+                .map(|render| (busy_ms / processed / render * 100.0).round() / 100.0),
             init_ms: InitMs {
                 count: init.len(),
                 p50: Percentiles::of(&init).p50,

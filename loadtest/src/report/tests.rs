@@ -48,6 +48,8 @@ fn sample() -> Report {
         processor_ms_per_image: 120.0,
         image_core_ms_per_image: 100.0,
         overhead_ms_per_image: 20.0,
+        render_cpu_ms_per_image: Some(96.0),
+        billed_vs_render: Some(1.25),
         init_ms: InitMs {
             count: 3,
             p50: 31.0,
@@ -347,4 +349,20 @@ fn each_format_gets_a_row_in_both_reports() {
         3
     );
     assert!(table.contains("<td>webp</td><td>200000</td><td>0.80x</td>"));
+}
+
+#[test]
+fn both_reports_hold_billed_time_against_renders_cpu_time_when_it_was_timed() {
+    let mut report = sample();
+    let md = report.markdown();
+    assert!(
+        md.contains("image core 100 ms, overhead 20 ms")
+            && md.contains("`render` takes 96 ms of CPU for the same photos: billed / render 1.25"),
+        "{md}"
+    );
+    assert!(report.html().contains("<td>96; 1.25</td>"));
+    report.render_cpu_ms_per_image = None;
+    report.billed_vs_render = None;
+    assert!(!report.markdown().contains("`render` takes"));
+    assert!(report.html().contains("<td>not timed</td>"));
 }

@@ -1,0 +1,148 @@
+//! `render`'s CPU time for the photos a local run rendered: the yardstick that the processor's
+//! billed time per image is held against (the same image core, without Lambda, S3 or JSON).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use axum::body::Bytes;
+use serde::Deserialize;
+
+use crate::procstat;
+
+/// `render` goes over the photos this many times; the median run counts.
+const RUNS: usize = 3;
+
+/// One line of `render`'s output.
+#[derive(Debug, Deserialize)]
+struct Line {
+    status: String,
+    #[serde(default)]
+    ms: Option<Timings>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Timings {
+    total: f64,
+}
+
+/// The distinct photos among `uploads`, each with how many times it was uploaded, in the
+/// order they first appear.
+fn distinct(uploads: &[Bytes]) -> Vec<(Bytes, usize)> {
+    let mut index: HashMap<&[u8], usize> = HashMap::new();
+    let mut photos: Vec<(Bytes, usize)> = Vec::new();
+    for body in uploads {
+        let at = *index.entry(body.as_ref()).or_insert_with(|| {
+            photos.push((body.clone(), 0));
+            photos.len() - 1
+        });
+        photos[at].1 += 1;
+    }
+    photos
+}
+
+/// The CPU time of one run shared out over its photos by each photo's own timing (`render`
+/// times its stages per photo; the CPU clock only counts the whole process), then averaged
+/// over the uploads: `weights[i]` uploads of photo `i`.
+fn per_upload_ms(cpu_ms: f64, photo_ms: &[f64], weights: &[usize]) -> f64 {
+    let timed: f64 = photo_ms.iter().sum();
+    let uploads: usize = weights.iter().sum();
+    if timed <= 0.0 || uploads == 0 {
+        return 0.0;
+    }
+    let weighted: f64 = photo_ms
+        .iter()
+        .zip(weights)
+        .map(|(ms, &w)| ms * w as f64)
+        .sum();
+    cpu_ms * weighted / timed / uploads as f64
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Mean CPU milliseconds of `render` per upload in `uploads`, given `options` (the renditions
+/// and the processor's other image settings): all the distinct photos in one process, as a
+/// warm function instance sees them, `RUNS` times. Run it on an idle machine (after the stack
+/// has stopped).
+pub fn cpu_ms_per_image(
+    render: &Path,
+    options: &[String],
+    uploads: &[Bytes],
+    scratch: &Path,
+) -> Result<f64> {
+    let photos = distinct(uploads);
+    if photos.is_empty() {
+        bail!("no rendered uploads to time render on");
+    }
+    std::fs::create_dir_all(scratch)?;
+    let mut files = Vec::with_capacity(photos.len());
+    for (i, (body, _)) in photos.iter().enumerate() {
+        let file = scratch.join(format!("photo-{i:03}"));
+        std::fs::write(&file, body)?;
+        files.push(file);
+    }
+    let weights: Vec<usize> = photos.iter().map(|(_, n)| *n).collect();
+    let mut runs = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let before = procstat::children_cpu_seconds();
+        let output = Command::new(render)
+            .args(options)
+            .arg("--out")
+            .arg(scratch.join("out"))
+            .args(&files)
+            .output()
+            .with_context(|| format!("running {}", render.display()))?;
+        let cpu_ms = (procstat::children_cpu_seconds() - before) * 1000.0;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let mut photo_ms = Vec::with_capacity(files.len());
+        for line in stdout.lines() {
+            let line: Line = serde_json::from_str(line)
+                .with_context(|| format!("reading render's output line {line:?}"))?;
+            match line.ms {
+                Some(timings) if line.status == "ok" => photo_ms.push(timings.total),
+                _ => bail!(
+                    "render refused a photo that the processor rendered: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            }
+        }
+        if photo_ms.len() != files.len() {
+            bail!(
+                "render answered for {} of {} photos ({})",
+                photo_ms.len(),
+                files.len(),
+                output.status
+            );
+        }
+        runs.push(per_upload_ms(cpu_ms, &photo_ms, &weights));
+    }
+    std::fs::remove_dir_all(scratch)?;
+    Ok(median(runs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_uploads_of_a_photo_count_once_with_their_number() {
+        let a = Bytes::from_static(b"photo a");
+        let b = Bytes::from_static(b"photo b");
+        let uploads = [a.clone(), b.clone(), Bytes::from_static(b"photo a"), a];
+        let photos = distinct(&uploads);
+        assert_eq!(photos, vec![(uploads[0].clone(), 3), (b, 1)]);
+    }
+
+    #[test]
+    fn cpu_time_is_shared_by_each_photos_timing_then_weighted_by_uploads() {
+        // 300 ms of CPU over photos timed 100 and 50 ms: 200 and 100 ms each. Uploaded 1 and 3
+        // times: (200 + 3 x 100) / 4.
+        assert_eq!(per_upload_ms(300.0, &[100.0, 50.0], &[1, 3]), 125.0);
+        assert_eq!(per_upload_ms(300.0, &[100.0, 50.0], &[1, 1]), 150.0);
+        assert_eq!(per_upload_ms(300.0, &[], &[]), 0.0);
+    }
+}
