@@ -175,9 +175,10 @@ test-loadtest: ## A small local load test (JPEG, WebP and AVIF renditions): ever
 	$(PYTHON) -c "import json,sys; r=json.load(open('target/loadtest/latest/report.json')); \
 		need=['uploaded','done','rejected','dlq','missing','images_per_second','latency_ms','cost_per_million_usd', \
 			'init_ms','overhead_ms_per_image','image_core_ms_per_image','instance_timelines','dlq_depth','offered_per_second', \
-			'render_cpu_ms_per_image','billed_vs_render']; \
+			'render_cpu_ms_per_image','billed_vs_render','processor_cpu_ms_per_image']; \
 		gone=[k for k in need if k not in r]; assert not gone, gone; \
-		assert r['render_cpu_ms_per_image']>0 and r['billed_vs_render']>0, (r['render_cpu_ms_per_image'], r['billed_vs_render']); \
+		assert r['render_cpu_ms_per_image']>0 and r['billed_vs_render']>0 and r['processor_cpu_ms_per_image']>0, \
+			(r['render_cpu_ms_per_image'], r['billed_vs_render'], r['processor_cpu_ms_per_image']); \
 		assert r['uploaded']==13 and r['done']==12 and r['rejected']==1 and r['missing']==0, r; \
 		assert r['cost_per_million_usd']['total']>0 and r['latency_ms']['p99']>0, r; \
 		assert r['init_ms']['count']>=1 and r['init_ms']['p50']>0 and r['image_core_ms_per_image']>0, r['init_ms']; \

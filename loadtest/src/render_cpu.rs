@@ -79,6 +79,19 @@ pub fn cpu_ms_per_image(
         bail!("no rendered uploads to time render on");
     }
     std::fs::create_dir_all(scratch)?;
+    let timed = time_photos(render, options, &photos, scratch);
+    // The photos' copies and renditions go, whatever happened.
+    std::fs::remove_dir_all(scratch)?;
+    timed
+}
+
+/// Writes the photos into `scratch` and has `render` render them `RUNS` times.
+fn time_photos(
+    render: &Path,
+    options: &[String],
+    photos: &[(Bytes, usize)],
+    scratch: &Path,
+) -> Result<f64> {
     let mut files = Vec::with_capacity(photos.len());
     for (i, (body, _)) in photos.iter().enumerate() {
         let file = scratch.join(format!("photo-{i:03}"));
@@ -120,7 +133,6 @@ pub fn cpu_ms_per_image(
         }
         runs.push(per_upload_ms(cpu_ms, &photo_ms, &weights));
     }
-    std::fs::remove_dir_all(scratch)?;
     Ok(median(runs))
 }
 
@@ -135,6 +147,47 @@ mod tests {
         let uploads = [a.clone(), b.clone(), Bytes::from_static(b"photo a"), a];
         let photos = distinct(&uploads);
         assert_eq!(photos, vec![(uploads[0].clone(), 3), (b, 1)]);
+    }
+
+    /// A stand-in for `render` that answers every input with `line`, after burning some CPU.
+    fn fake_render(dir: &Path, line: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("render");
+        let body = format!(
+            "#!/bin/sh\ni=0; while [ $i -lt 100000 ]; do i=$((i+1)); done\n\
+             for f in \"$@\"; do case \"$f\" in */photo-*) echo '{line}';; esac; done\n"
+        );
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("render-cpu-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn render_is_timed_by_its_cpu_clock_and_a_refusal_is_an_error() {
+        let dir = scratch("fake");
+        let uploads = [Bytes::from_static(b"a"), Bytes::from_static(b"b")];
+        let options = ["--rendition".to_owned(), "thumb:200x200".to_owned()];
+        let ok = fake_render(&dir, r#"{"status":"ok","ms":{"total":5.0}}"#);
+        let ms = cpu_ms_per_image(&ok, &options, &uploads, &dir.join("work")).unwrap();
+        assert!(ms > 0.0, "{ms}");
+
+        let refused = fake_render(
+            &dir,
+            r#"{"status":"rejected","error":{"kind":"truncated"}}"#,
+        );
+        let err = cpu_ms_per_image(&refused, &options, &uploads, &dir.join("work")).unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(
+            !dir.join("work").exists(),
+            "the scratch folder is removed after a failure"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -124,6 +124,11 @@ impl Report {
                 self.overhead_ms_per_image,
             ),
             row(
+                "processor CPU ms per image (init included)",
+                self.processor_cpu_ms_per_image
+                    .map_or_else(|| "not measured".to_owned(), |cpu| cpu.to_string()),
+            ),
+            row(
                 "render's CPU ms per image, same photos; billed / render",
                 match (self.render_cpu_ms_per_image, self.billed_vs_render) {
                     (Some(render), Some(ratio)) => format!("{render}; {ratio}"),

@@ -91,9 +91,13 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "- Per image: image core {} ms, overhead {} ms (S3, JSON, logs, runtime){}",
+            "- Per image: image core {} ms, overhead {} ms (S3, JSON, logs, runtime){}{}",
             self.image_core_ms_per_image,
             self.overhead_ms_per_image,
+            match self.processor_cpu_ms_per_image {
+                Some(cpu) => format!("; the processor used {cpu} ms of CPU"),
+                None => String::new(),
+            },
             match (self.render_cpu_ms_per_image, self.billed_vs_render) {
                 (Some(render), Some(ratio)) => format!(
                     "; `render` takes {render} ms of CPU for the same photos: billed / render {ratio}"

@@ -107,6 +107,9 @@ pub struct Report {
     /// `processor_ms_per_image` over `render_cpu_ms_per_image`: what running in the function
     /// adds to the image core's own CPU time.
     pub billed_vs_render: Option<f64>,
+    /// CPU milliseconds the processor's processes used per image, init included (local runs):
+    /// billed time above it is time spent waiting, for S3 or for a core.
+    pub processor_cpu_ms_per_image: Option<f64>,
     /// Cold starts' init: process start to the first request for work.
     pub init_ms: InitMs,
     pub batch_duration_ms: Percentiles,
@@ -342,6 +345,8 @@ impl Report {
                 .render_cpu_ms_per_image
                 .filter(|&render| render > 0.0)
                 .map(|render| (busy_ms / processed / render * 100.0).round() / 100.0),
+            processor_cpu_ms_per_image: (measured.cpu_seconds.processor > 0.0)
+                .then(|| round1(measured.cpu_seconds.processor * 1000.0 / processed)),
             init_ms: InitMs {
                 count: init.len(),
                 p50: Percentiles::of(&init).p50,

@@ -50,6 +50,7 @@ fn sample() -> Report {
         overhead_ms_per_image: 20.0,
         render_cpu_ms_per_image: Some(96.0),
         billed_vs_render: Some(1.25),
+        processor_cpu_ms_per_image: Some(101.5),
         init_ms: InitMs {
             count: 3,
             p50: 31.0,
@@ -356,11 +357,12 @@ fn both_reports_hold_billed_time_against_renders_cpu_time_when_it_was_timed() {
     let mut report = sample();
     let md = report.markdown();
     assert!(
-        md.contains("image core 100 ms, overhead 20 ms")
+        md.contains("image core 100 ms, overhead 20 ms (S3, JSON, logs, runtime); the processor used 101.5 ms of CPU")
             && md.contains("`render` takes 96 ms of CPU for the same photos: billed / render 1.25"),
         "{md}"
     );
     assert!(report.html().contains("<td>96; 1.25</td>"));
+    assert!(report.html().contains("<td>101.5</td>"));
     report.render_cpu_ms_per_image = None;
     report.billed_vs_render = None;
     assert!(!report.markdown().contains("`render` takes"));
