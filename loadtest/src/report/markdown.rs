@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{Report, SweepRow};
 
 impl Report {
     pub fn markdown(&self) -> String {
@@ -157,6 +157,38 @@ impl Report {
                     f.egress_usd_per_delivery
                 );
             }
+        }
+        md
+    }
+}
+
+impl SweepRow {
+    /// The sweep as a table, cheapest first marked.
+    pub fn markdown(rows: &[SweepRow]) -> String {
+        let cheapest = rows
+            .iter()
+            .map(|r| r.cost_per_million_usd)
+            .fold(f64::INFINITY, f64::min);
+        let mut md = String::from(
+            "| memory MB | images/s | p50 ms | p95 ms | ms/image | peak MiB | USD per million |\n|---|---|---|---|---|---|---|\n",
+        );
+        for r in rows {
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {} | {} | {:.1} | {:.0} | {:.2}{} |",
+                r.memory_mb,
+                r.images_per_second,
+                r.latency_ms.p50,
+                r.latency_ms.p95,
+                r.processor_ms_per_image,
+                r.peak_instance_memory_mib,
+                r.cost_per_million_usd,
+                if r.cost_per_million_usd == cheapest {
+                    " (cheapest)"
+                } else {
+                    ""
+                }
+            );
         }
         md
     }
