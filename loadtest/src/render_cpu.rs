@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use serde::Deserialize;
 
 use crate::procstat;
+use crate::report::Percentiles;
 
 /// `render` goes over the photos this many times; the median run counts.
 const RUNS: usize = 3;
@@ -57,11 +58,6 @@ fn per_upload_ms(cpu_ms: f64, photo_ms: &[f64], weights: &[usize]) -> f64 {
         .map(|(ms, &w)| ms * w as f64)
         .sum();
     cpu_ms * weighted / timed / uploads as f64
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// Mean CPU milliseconds of `render` per upload in `uploads`, given `options` (the renditions
@@ -133,7 +129,8 @@ fn time_photos(
         }
         runs.push(per_upload_ms(cpu_ms, &photo_ms, &weights));
     }
-    Ok(median(runs))
+    // The middle run (nearest-rank p50 of an odd count).
+    Ok(Percentiles::of(&runs).p50)
 }
 
 #[cfg(test)]
