@@ -24,6 +24,7 @@ struct Trace {
     started: Instant,
     first_next: Option<Instant>,
     busy: Vec<(Instant, Option<Instant>)>,
+    exited: bool,
 }
 
 /// The traces of every instance of one function.
@@ -47,6 +48,7 @@ impl Traces {
                 started: Instant::now(),
                 first_next: None,
                 busy: Vec::new(),
+                exited: false,
             },
         );
     }
@@ -67,7 +69,19 @@ impl Traces {
 
     /// The instance's process ended (or was killed), ending whatever it held.
     pub fn exited(&self, instance: u64) {
-        self.with(instance, |trace| close(trace, Instant::now()));
+        self.with(instance, |trace| {
+            trace.exited = true;
+            close(trace, Instant::now());
+        });
+    }
+
+    /// How many instances are still in their init: started, alive, and not yet asking for work.
+    pub fn initialising(&self) -> usize {
+        let traces = self.traces.lock().expect("lock");
+        traces
+            .values()
+            .filter(|trace| trace.first_next.is_none() && !trace.exited)
+            .count()
     }
 
     /// Every instance's timeline, in seconds since `origin` (the run's start); an invocation
@@ -114,12 +128,14 @@ mod tests {
         let traces = Traces::default();
         let origin = Instant::now();
         traces.started(7);
+        assert_eq!(traces.initialising(), 1);
         traces.asked(7);
         traces.took(7);
         traces.asked(7);
         traces.took(7);
         traces.exited(7);
         traces.took(99); // an instance that was never started is ignored
+        assert_eq!(traces.initialising(), 0);
         let timelines = traces.timelines(origin);
         assert_eq!(timelines.len(), 1);
         let t = &timelines[0];
@@ -128,5 +144,17 @@ mod tests {
         assert_eq!(t.busy_s.len(), 2);
         assert!(t.busy_s.iter().all(|[from, to]| from <= to));
         assert!(t.busy_s[0][1] <= t.busy_s[1][0], "one after the other");
+    }
+
+    #[test]
+    fn an_instance_that_exits_in_its_init_is_no_longer_initialising() {
+        let traces = Traces::default();
+        traces.started(1);
+        traces.started(2);
+        assert_eq!(traces.initialising(), 2);
+        traces.exited(1);
+        assert_eq!(traces.initialising(), 1);
+        traces.asked(2);
+        assert_eq!(traces.initialising(), 0);
     }
 }

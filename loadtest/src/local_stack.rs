@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use tokio::sync::watch;
@@ -66,6 +66,9 @@ pub struct LocalStack {
 /// so fewer instances would queue events behind the failing ones and let them miss a burst that
 /// Lambda's concurrency would expose them to.
 const TRIGGER_INSTANCES: usize = 16;
+
+/// How long the uploads wait for the instances' init: Lambda's own limit on an init phase.
+const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 fn spec(config: &FunctionConfig, binary: PathBuf, endpoint: &str) -> FunctionSpec {
     let mut environment: Vec<(String, String)> = config.environment.clone().into_iter().collect();
@@ -167,6 +170,20 @@ impl LocalStack {
             (Some(_), None) => bail!("trigger mode needs --trigger-bin"),
             _ => (None, None),
         };
+        // Lambda runs each instance's init in a sandbox of its own. Here the instances share two
+        // cores with the harness and the emulator, so the first upload waits for their init:
+        // `init_ms` then measures the function, not the harness's uploads running beside it.
+        let apis = [
+            Some(&processor.api),
+            trigger.as_ref().map(|(pool, _)| &pool.api),
+        ];
+        for api in apis.into_iter().flatten() {
+            if !api.init_finished(INIT_LIMIT).await {
+                eprintln!(
+                    "loadtest: an instance did not finish its init in {INIT_LIMIT:?}; starting the uploads anyway"
+                );
+            }
+        }
         let mapping = MappingSpec {
             queue_url: deployment.queue_url.clone(),
             queue_arn: deployment.queue_arn.clone(),

@@ -189,6 +189,19 @@ impl RuntimeApi {
         self.shared.traces.timelines(origin)
     }
 
+    /// Waits until no instance is still in its init (each has asked for work, or exited), for
+    /// at most `limit`; returns whether that happened in time.
+    pub async fn init_finished(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.shared.traces.initialising() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        true
+    }
+
     /// The bodies the functions posted to `/init/error` (bad configuration, for example).
     pub fn init_errors(&self) -> Vec<Bytes> {
         self.shared.init_errors.lock().expect("lock").clone()
