@@ -3,16 +3,15 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::config::{Config, OnReject};
+use crate::outcome::Outcome;
+use crate::render_threads::{RenderThreadError, RenderThreads};
+use crate::store::{NewObject, Object, ObjectStore, StoreError};
+use crate::telemetry::{self, ImageMetrics};
 use contract::{
     Job, KeyStyle, RejectionRecord, encode_key, is_safe_key, output_key, rejection_key,
 };
 use imaging::{ImageError, Rendered, Rendition, panic_message, parse_renditions, render};
-use tokio::sync::Semaphore;
-
-use crate::config::{Config, OnReject};
-use crate::outcome::Outcome;
-use crate::store::{NewObject, Object, ObjectStore, StoreError};
-use crate::telemetry::{self, ImageMetrics};
 
 /// Why a job stopped short of writing its renditions.
 enum Problem {
@@ -61,12 +60,12 @@ impl From<ImageError> for Problem {
 pub struct Processor<S> {
     store: S,
     config: Config,
-    cpu: Semaphore,
+    cpu: RenderThreads,
 }
 
 impl<S: ObjectStore> Processor<S> {
     pub fn new(store: S, config: Config) -> Self {
-        let cpu = Semaphore::new(config.cpu_workers);
+        let cpu = RenderThreads::start(config.cpu_workers);
         Self { store, config, cpu }
     }
 
@@ -202,33 +201,31 @@ impl<S: ObjectStore> Processor<S> {
         }
     }
 
-    /// Decodes, resizes and encodes on a blocking thread, at most `cpu_workers` at once; a panic
+    /// Decodes, resizes and encodes on a render thread, at most `cpu_workers` at once; a panic
     /// there fails this job only.
     async fn render_on_cpu(
         &self,
         bytes: Vec<u8>,
         renditions: Vec<Rendition>,
     ) -> Result<Rendered, Problem> {
-        let _permit = self
-            .cpu
-            .acquire()
-            .await
-            .map_err(|e| Problem::Transient(e.to_string()))?;
         let options = self.config.render;
-        let work = tokio::task::spawn_blocking(move || render(&bytes, &renditions, &options));
-        match work.await {
+        let work = self
+            .cpu
+            .run(move || render(&bytes, &renditions, &options))
+            .await;
+        match work {
             Ok(Err(err @ ImageError::OverMemoryBudget { .. })) => Err(Problem::Permanent {
                 kind: err.kind().as_str(),
                 reason: format!("{err}. {}", self.config.memory_advice),
             }),
             Ok(result) => Ok(result?),
-            Err(join) if join.is_panic() => Err(Problem::Transient(format!(
+            Err(RenderThreadError::Panicked(panic)) => Err(Problem::Transient(format!(
                 "the image code panicked: {}",
-                panic_message(&*join.into_panic())
+                panic_message(&*panic)
             ))),
-            Err(join) => Err(Problem::Transient(format!(
-                "the image task was cancelled: {join}"
-            ))),
+            Err(RenderThreadError::Gone) => {
+                Err(Problem::Transient("no render thread is running".to_owned()))
+            }
         }
     }
 
