@@ -3,15 +3,16 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use contract::{
+    Job, KeyStyle, RejectionRecord, encode_key, is_safe_key, output_key, rejection_key,
+};
+use imaging::{ImageError, Rendered, Rendition, panic_message, parse_renditions, render};
+
 use crate::config::{Config, OnReject};
 use crate::outcome::Outcome;
 use crate::render_threads::{RenderThreadError, RenderThreads};
 use crate::store::{NewObject, Object, ObjectStore, StoreError};
 use crate::telemetry::{self, ImageMetrics};
-use contract::{
-    Job, KeyStyle, RejectionRecord, encode_key, is_safe_key, output_key, rejection_key,
-};
-use imaging::{ImageError, Rendered, Rendition, panic_message, parse_renditions, render};
 
 /// Why a job stopped short of writing its renditions.
 enum Problem {
